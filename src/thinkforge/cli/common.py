@@ -1,0 +1,71 @@
+"""Helpers shared by CLI subcommands: console, progress bars, config loading from flags."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Iterable, Sequence, TypeVar
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from thinkforge.config import load_config
+
+T = TypeVar("T")
+
+#: Console for human-readable output (stdout); errors and logs go to stderr.
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False)
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--config FILE`` and trailing ``key=value`` overrides to a subcommand."""
+    parser.add_argument("--config", "-c", metavar="FILE", help="YAML recipe; flags and key=value overrides win")
+    parser.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides, e.g. sampling.temperature=0.7")
+
+
+def config_from_args(cls: type[T], args: argparse.Namespace, flag_values: dict[str, Any] | None = None) -> T:
+    """Defaults ← YAML ``--config`` ← explicit flags ← ``key=value`` overrides."""
+    flags = [f"{k}={json.dumps(v)}" for k, v in (flag_values or {}).items() if v is not None]
+    return load_config(cls, getattr(args, "config", None), [*flags, *getattr(args, "overrides", [])])
+
+
+def make_progress(transient: bool = False) -> Progress:
+    """A rich progress bar with done/total, rate-friendly columns and ETA (drawn on stderr)."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[info]}"),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=transient,
+    )
+
+
+def track(items: Sequence[T] | Iterable[T], description: str, total: int | None = None) -> Iterable[T]:
+    """Iterate with a progress bar."""
+    if total is None and hasattr(items, "__len__"):
+        total = len(items)  # type: ignore[arg-type]
+    with make_progress() as progress:
+        task = progress.add_task(description, total=total, info="")
+        for item in items:
+            yield item
+            progress.advance(task)
+
+
+def print_json_line(obj: Any) -> None:
+    """Write one JSON object per line to stdout (machine-readable output)."""
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")

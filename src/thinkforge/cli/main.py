@@ -1,0 +1,77 @@
+"""Entry point of the ``thinkforge`` command."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import pkgutil
+import sys
+from typing import Sequence
+
+import thinkforge.cli as cli_pkg
+from thinkforge import __version__
+from thinkforge.cli.common import err_console
+from thinkforge.errors import ThinkforgeError
+
+log = logging.getLogger("thinkforge")
+
+_NOT_COMMANDS = {"main", "common"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with every discovered subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="thinkforge",
+        description=(
+            "Reproduce the Sky-T1 reasoning recipe end to end: "
+            "tasks → generate → grade → curate → train → evaluate."
+        ),
+        epilog="Run 'thinkforge COMMAND --help' for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"thinkforge {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="debug logging (-vv: libraries too)")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    modules = []
+    for info in pkgutil.iter_modules(cli_pkg.__path__):
+        if info.name in _NOT_COMMANDS or info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"thinkforge.cli.{info.name}")
+        if hasattr(module, "register"):
+            modules.append(module)
+    for module in sorted(modules, key=lambda m: (getattr(m, "ORDER", 100), m.__name__)):
+        module.register(subparsers)
+    return parser
+
+
+def setup_logging(verbosity: int) -> None:
+    """INFO for thinkforge by default, DEBUG with -v; third-party libraries stay at WARNING unless -vv."""
+    from rich.logging import RichHandler
+
+    handler = RichHandler(console=err_console, show_path=verbosity > 0, rich_tracebacks=verbosity > 0)
+    logging.basicConfig(level=logging.WARNING if verbosity < 2 else logging.DEBUG, handlers=[handler], format="%(message)s")
+    logging.getLogger("thinkforge").setLevel(logging.DEBUG if verbosity else logging.INFO)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the process exit code (errors: one clear line on stderr, exit 2)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging(args.verbose)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 1
+    try:
+        return int(args.func(args) or 0)
+    except ThinkforgeError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        if args.verbose:
+            log.exception("details")
+        return 2
+    except KeyboardInterrupt:
+        err_console.print("interrupted; finished work is saved and a re-run resumes it")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
