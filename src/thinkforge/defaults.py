@@ -56,6 +56,175 @@ class DemoDefaults:
     batch_size: int = 8
 
 
+@dataclass(frozen=True)
+class GradingDefaults:
+    """Math / multiple-choice grading: symbolic-comparison deadlines, worker pool and tolerances."""
+
+    #: Wall-clock deadline for one symbolic (sympy) comparison, enforced by killing the worker process.
+    symbolic_timeout_s: float = 5.0
+    #: Deadline for a symbolic worker process to start (imports sympy and Math-Verify once).
+    worker_start_timeout_s: float = 60.0
+    #: Most symbolic worker processes per grading process (created lazily, one per concurrent caller).
+    max_symbolic_workers: int = 4
+    #: Decimal places to which floats are rounded before comparison (Math-Verify's ``float_rounding``).
+    float_rounding: int = 6
+    #: Relative tolerance when a decimal answer is compared with an exact value (1/3 vs 0.333333).
+    rel_tol: float = 1e-6
+    #: Answers longer than this (characters) are not compared symbolically; they are graded ``wrong``.
+    max_answer_chars: int = 1000
+    #: Items per task sent to a process-pool worker by ``grade_many``.
+    chunk_size: int = 64
+
+
+@dataclass(frozen=True)
+class SandboxDefaults:
+    """Limits and layout of the code sandbox (``thinkforge.sandbox``)."""
+
+    #: Wall-clock limit of one execution, seconds (below ~0.01 s vCPU wake-up noise dominates).
+    timeout_s: float = 10.0
+    #: CPU-time limit of one execution, seconds (RLIMIT_CPU is set to its ceiling + 1).
+    cpu_s: float = 10.0
+    #: Memory cap of one execution, summed over all of its processes (and RLIMIT_AS of each one), MiB.
+    memory_mb: int = 1024
+    #: Most processes (and threads) the program may have at once (RLIMIT_NPROC of the sandbox uid).
+    max_processes: int = 32
+    #: Bytes kept of stdout and of stderr each; more output stops the run with ``output_limit``.
+    max_output_bytes: int = 8 * 1024 * 1024
+    #: Largest file the program may write (RLIMIT_FSIZE), MiB.
+    max_file_mb: int = 64
+    #: Open file descriptors per process (RLIMIT_NOFILE).
+    max_open_files: int = 256
+    #: Size of each private tmpfs (/tmp, /dev/shm, the work dir), MiB.
+    tmpfs_mb: int = 64
+    #: How often the watchdog sums the memory of the sandbox's processes, seconds.
+    watchdog_interval_s: float = 0.02
+    #: First uid/gid of the unprivileged sandbox users (one per pool worker; never a real account).
+    uid_base: int = 61000
+    #: Number of uids the pools may spread over (pools of concurrent thinkforge processes pick disjoint ones).
+    uid_span: int = 4000
+    #: Seconds a new fork-server may take to start and report ready.
+    start_timeout_s: float = 20.0
+    #: Host paths mounted read-only in the sandbox's root (the Python prefixes are added automatically).
+    ro_paths: tuple[str, ...] = ("/usr", "/etc", "/opt")
+
+
+@dataclass(frozen=True)
+class JudgeDefaults:
+    """The code judge (``thinkforge.grading.code``)."""
+
+    #: Per-test wall-clock limit, seconds (a task overrides it with ``options.timeout_s``).
+    timeout_s: float = 6.0
+    #: Budget of all tests of one sample together, seconds (``options.total_timeout_s``).
+    total_timeout_s: float = 60.0
+    #: Memory cap per test, MiB (``options.memory_mb``).
+    memory_mb: int = 1024
+    #: Stop at the first failing test (on for curation; evaluation turns it off for per-test detail).
+    stop_on_first_failure: bool = True
+    #: Output comparison: ``exact`` (after trailing-whitespace normalisation) or ``tokens`` (whitespace-split,
+    #: numbers within ``float_tol``).
+    compare: str = "exact"
+    #: Relative and absolute tolerance of the ``tokens`` comparison for numbers.
+    float_tol: float = 1e-6
+    #: Characters of program output and error kept per test in a verdict's detail.
+    detail_chars: int = 400
+
+
+@dataclass(frozen=True)
+class TaskDefaults:
+    """Task registry: where benchmark files live, default sampling per evaluation style, shuffling seeds."""
+
+    #: Data folder candidates, relative to the current directory and to the repository root (first hit wins).
+    data_dir_candidates: tuple[str, ...] = ("../shared/data", "shared/data")
+    #: Generation budget of every evaluation (Sky-T1 evaluated with 32,768 new tokens).
+    max_tokens: int = 32_768
+    #: Generation budget when sampling training problems (the QwQ teacher got 16,384 new tokens).
+    pool_max_tokens: int = 16_384
+    #: Temperature of sampled evaluations (AIME, AMC, GPQA) and of rejection sampling.
+    temperature: float = 0.7
+    top_p: float = 1.0
+    #: Samples per problem on small sampled benchmarks (AIME/AMC): pass@1 is then averaged over this many.
+    n_small_sampled: int = 8
+    #: Samples per problem on GPQA-Diamond.
+    n_gpqa: int = 4
+    #: Seed of the GPQA option shuffle (recorded in every problem's meta).
+    shuffle_seed: int = 0
+    #: Similarity cut-off when suggesting task names for a misspelt one (difflib ratio).
+    name_match_cutoff: float = 0.5
+
+
+@dataclass(frozen=True)
+class GenerationDefaults:
+    """The generate stage: sampling used when neither the task nor the recipe sets a value."""
+
+    temperature: float = 0.0
+    top_p: float = 1.0
+    max_tokens: int = 1024
+    #: Run seed; each sample's seed is derived from (run seed, problem id, sample index).
+    seed: int = 0
+    n: int = 1
+    system_prompt: str = "none"
+    #: Seconds between progress-bar refreshes of tokens/s.
+    progress_refresh_s: float = 0.5
+
+
+@dataclass(frozen=True)
+class BackendDefaults:
+    """Throughput and robustness knobs of the backends (not part of a run's identity)."""
+
+    #: hf: prompts per batch (left-padded; prompts sorted by length to cut padding).
+    hf_batch_size: int = 8
+    #: hf: ``auto`` (cuda when available, else cpu), ``cpu`` or ``cuda``.
+    hf_device: str = "auto"
+    #: hf: ``auto`` (bfloat16 on GPU, float32 on CPU), ``float32``, ``bfloat16`` or ``float16``.
+    hf_dtype: str = "auto"
+    #: openai: server root, e.g. http://127.0.0.1:8000/v1.
+    openai_base_url: str = "http://127.0.0.1:8000/v1"
+    #: openai: environment variable holding the API key (unset → no Authorization header).
+    openai_api_key_env: str = "OPENAI_API_KEY"
+    #: openai: requests in flight at once.
+    openai_concurrency: int = 8
+    #: openai: seconds before one HTTP request is abandoned (and retried).
+    openai_timeout_s: float = 600.0
+    #: openai: retries after the first attempt (429, 5xx, timeouts, dropped connections).
+    openai_max_retries: int = 6
+    #: openai: first backoff delay and cap, seconds (exponential with full jitter).
+    openai_backoff_base_s: float = 1.0
+    openai_backoff_max_s: float = 60.0
+    #: openai: longest Retry-After honoured, seconds (a longer one is clipped to this).
+    openai_retry_after_max_s: float = 120.0
+    #: openai: requests per minute (0: unlimited).
+    openai_rpm: float = 0.0
+    #: vllm: requests handed to ``LLM.chat`` per call (results are stored after each chunk).
+    vllm_chunk_size: int = 256
+    vllm_gpu_memory_utilization: float = 0.9
+    vllm_tensor_parallel_size: int = 1
+    #: Ray: replicas of the backend and CPUs per replica (``num_gpus`` per replica for vllm).
+    ray_replicas: int = 2
+    ray_cpus_per_replica: float = 1.0
+    ray_gpus_per_replica: float = 0.0
+
+
+@dataclass(frozen=True)
+class PricingDefaults:
+    """Prices for a run's cost estimate (override per run in the recipe's ``pricing`` section)."""
+
+    #: Hosted APIs: US$ per million prompt and completion tokens (0: a local server, no per-token price).
+    usd_per_1m_prompt_tokens: float = 0.0
+    usd_per_1m_completion_tokens: float = 0.0
+    #: Local engines (hf, vllm, a self-hosted server): US$ per GPU-hour. Sky-T1 reports $450 for 19 h on
+    #: 8 H100s, i.e. about $2.96 per GPU-hour.
+    usd_per_gpu_hour: float = 2.96
+    #: GPUs a local run occupies (0 on a CPU-only machine: no GPU cost).
+    gpus: int = 0
+
+
 MODEL = ModelDefaults()
 STORE = StoreDefaults()
 DEMO = DemoDefaults()
+GRADING = GradingDefaults()
+SANDBOX = SandboxDefaults()
+JUDGE = JudgeDefaults()
+TASKS = TaskDefaults()
+GENERATION = GenerationDefaults()
+BACKENDS = BackendDefaults()
+PRICING = PricingDefaults()

@@ -259,4 +259,12 @@ def as_config(obj: Any) -> dict[str, Any]:
     return dict(obj)
 
 
-__all__ = ["RunStore", "as_config", "describe_diff", "flatten", "record_key"]
+
+
+def pending(store: RunStore, units: Iterable[Any], key: Any) -> list[Any]:
+    """The units whose key (``key(unit)``) has no record in ``store`` yet, in input order."""
+    done = store.done_keys()
+    return [u for u in units if key(u) not in done]
+
+
+__all__ = ["RunStore", "as_config", "describe_diff", "flatten", "pending", "record_key"]
