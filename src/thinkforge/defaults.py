@@ -68,8 +68,6 @@ class GradingDefaults:
     max_symbolic_workers: int = 4
     #: Decimal places to which floats are rounded before comparison (Math-Verify's ``float_rounding``).
     float_rounding: int = 6
-    #: Relative tolerance when a decimal answer is compared with an exact value (1/3 vs 0.333333).
-    rel_tol: float = 1e-6
     #: Answers longer than this (characters) are not compared symbolically; they are graded ``wrong``.
     max_answer_chars: int = 1000
     #: Items per task sent to a process-pool worker by ``grade_many``.
