@@ -1,0 +1,249 @@
+"""The code judge: extract the program, run it against the problem's tests in the sandbox, give a Verdict."""
+
+from __future__ import annotations
+
+import atexit
+import dataclasses
+import json
+import secrets
+import threading
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+from thinkforge.defaults import JUDGE, JudgeDefaults
+from thinkforge.errors import ValidationError
+from thinkforge.grading.code.compare import COMPARE_MODES, outputs_match
+from thinkforge.grading.code.extract import extract_program
+from thinkforge.grading.code.harness import HARNESS_FILENAME, HARNESS_SOURCE, SOLUTION_FILENAME
+from thinkforge.records import Problem, Sample, Verdict
+from thinkforge.sandbox import Limits, Program, RunResult, SandboxPool
+
+GRADER = "code/1"
+STYLES = ("stdin", "functional", "assertion")
+#: Sandbox statuses → verdict statuses.
+_RUN_STATUS = {"runtime_error": "runtime_error", "timeout": "timeout", "memory": "memory",
+               "output_limit": "output_limit", "killed": "runtime_error", "sandbox_error": "sandbox_error"}
+#: Seconds added to the harness execution's limit for interpreter work outside the tests.
+_HARNESS_SLACK_S = 2.0
+
+
+@dataclass(frozen=True)
+class JudgeOptions:
+    """Per-task judge options: :class:`JudgeDefaults` overridden by ``reference["options"]``."""
+
+    timeout_s: float = JUDGE.timeout_s
+    total_timeout_s: float = JUDGE.total_timeout_s
+    memory_mb: int = JUDGE.memory_mb
+    stop_on_first_failure: bool = JUDGE.stop_on_first_failure
+    compare: str = JUDGE.compare
+    float_tol: float = JUDGE.float_tol
+    detail_chars: int = JUDGE.detail_chars
+
+    def __post_init__(self) -> None:
+        if self.compare not in COMPARE_MODES:
+            raise ValidationError(f"must be one of {', '.join(COMPARE_MODES)}, got {self.compare!r}",
+                                  field="options.compare")
+        if self.timeout_s <= 0 or self.total_timeout_s <= 0:
+            raise ValidationError("timeouts must be > 0", field="options.timeout_s")
+
+    @classmethod
+    def resolve(cls, base: JudgeDefaults | "JudgeOptions" | None, options: Mapping[str, Any] | None) -> "JudgeOptions":
+        """Defaults ← ``base`` ← a task's ``options`` (unknown option keys are ignored: other graders' keys)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in dataclasses.asdict(base or JUDGE).items() if k in names}
+        for key, value in (options or {}).items():
+            if key in names:
+                values[key] = value
+        return cls(**values)
+
+
+_default_pool: SandboxPool | None = None
+_default_lock = threading.Lock()
+
+
+def default_pool() -> SandboxPool:
+    """The process-wide sandbox pool used when a caller passes none (started lazily, closed at exit)."""
+    global _default_pool
+    with _default_lock:
+        if _default_pool is None:
+            _default_pool = SandboxPool()
+            atexit.register(_default_pool.close)
+        return _default_pool
+
+
+def grade_code(problem: Problem, sample: Sample, config: JudgeDefaults | JudgeOptions | None = None,
+               pool: SandboxPool | None = None) -> Verdict:
+    """Judge one code sample: ``passed`` only when every test passed."""
+    reference = problem.reference
+    style = reference.get("style")
+    if style not in STYLES:
+        raise ValidationError(f"problem {problem.id!r}: must be one of {', '.join(STYLES)}, got {style!r}",
+                              field="reference.style")
+    opts = JudgeOptions.resolve(config, reference.get("options"))
+    found = extract_program(sample.text, sample.finish_reason)
+    if found.code is None:
+        return _verdict(problem, sample, found.status or "no_answer", None, {"reason": found.source})
+    code = found.code
+    prefix = reference.get("prefix")
+    program = f"{prefix}\n{code}" if prefix else code
+    compile_error = _compile_error(program)
+    if compile_error:
+        return _verdict(problem, sample, "compile_error", code, {"error": compile_error[-opts.detail_chars:]})
+    pool = pool or default_pool()
+    if style == "stdin":
+        status, tests = _judge_stdin(program, reference, opts, pool)
+    else:
+        status, tests = _judge_harness(program, style, reference, opts, pool)
+    detail = {"style": style, "n_tests": _n_tests(reference, style), "n_run": len(tests),
+              "n_passed": sum(t["status"] == "pass" for t in tests), "tests": tests,
+              "extracted_from": found.source}
+    return _verdict(problem, sample, status, code, detail)
+
+
+def _n_tests(reference: Mapping[str, Any], style: str) -> int:
+    return 1 if style == "assertion" else len(reference.get("tests") or [])
+
+
+def _verdict(problem: Problem, sample: Sample, status: str, code: str | None, detail: dict[str, Any]) -> Verdict:
+    return Verdict(sample_key=sample.key, passed=status == "pass", status=status,  # type: ignore[arg-type]
+                   problem_id=problem.id, extracted=code, detail=detail, grader=GRADER)
+
+
+def _compile_error(source: str) -> str | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(source, "solution.py", "exec")
+    except SyntaxError as exc:
+        return f"{type(exc).__name__}: {exc.msg} (line {exc.lineno})"
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def _limits(opts: JudgeOptions, timeout_s: float) -> Limits:
+    return dataclasses.replace(Limits(), timeout_s=timeout_s, cpu_s=timeout_s, memory_mb=opts.memory_mb)
+
+
+def _judge_stdin(program: str, reference: Mapping[str, Any], opts: JudgeOptions,
+                 pool: SandboxPool) -> tuple[str, list[dict[str, Any]]]:
+    tests = reference.get("tests") or []
+    if not tests:
+        raise ValidationError("a stdin-style problem needs tests", field="reference.tests")
+    results: list[dict[str, Any]] = []
+    budget = opts.total_timeout_s
+    overall = "pass"
+    for index, test in enumerate(tests):
+        if budget <= 0:
+            results.append({"index": index, "status": "timeout", "error": "overall time budget spent"})
+            overall = "timeout" if overall == "pass" else overall
+            break
+        run = pool.run(Program(source=program), str(test["input"]), limits=_limits(opts, min(opts.timeout_s, budget)))
+        budget -= run.wall_s
+        status = _stdin_status(run, str(test["output"]), opts)
+        results.append(_test_detail(index, status, run, opts))
+        if status != "pass":
+            overall = status if overall == "pass" else overall
+            if opts.stop_on_first_failure:
+                break
+    return overall, results
+
+
+def _stdin_status(run: RunResult, expected: str, opts: JudgeOptions) -> str:
+    if run.status == "ok":
+        return "pass" if outputs_match(run.stdout, expected, opts.compare, opts.float_tol) else "wrong"
+    return _RUN_STATUS.get(run.status, "runtime_error")
+
+
+def _test_detail(index: int, status: str, run: RunResult, opts: JudgeOptions) -> dict[str, Any]:
+    detail: dict[str, Any] = {"index": index, "status": status, "time_s": round(run.wall_s, 4),
+                              "peak_memory_mb": round(run.peak_memory_mb, 1)}
+    if status != "pass":
+        detail["stdout"] = run.stdout[: opts.detail_chars]
+        detail["stderr"] = run.stderr[-opts.detail_chars:]
+        if run.error:
+            detail["error"] = run.error
+    return detail
+
+
+def _judge_harness(program: str, style: str, reference: Mapping[str, Any], opts: JudgeOptions,
+                   pool: SandboxPool) -> tuple[str, list[dict[str, Any]]]:
+    """Functional and assertion tests: every test of the sample in one sandboxed execution of the harness."""
+    if style == "assertion":
+        if not reference.get("test_program"):
+            raise ValidationError("an assertion-style problem needs test_program", field="reference.test_program")
+        n_units = 1
+    else:
+        if not reference.get("func_name") or not reference.get("tests"):
+            raise ValidationError("a functional problem needs func_name and tests", field="reference.func_name")
+        n_units = len(reference["tests"])
+    spec = {
+        "style": style, "solution_file": SOLUTION_FILENAME, "timeout_s": opts.timeout_s,
+        "detail_chars": opts.detail_chars, "float_tol": opts.float_tol,
+        "stop_on_first_failure": opts.stop_on_first_failure, "test_program": reference.get("test_program"),
+        "func_name": reference.get("func_name"), "class_name": reference.get("class_name"),
+        "tests": reference.get("tests") or [],
+    }
+    nonce = secrets.token_hex(16)
+    total = min(opts.total_timeout_s, opts.timeout_s * n_units + _HARNESS_SLACK_S)
+    run = pool.run(
+        Program(source=HARNESS_SOURCE, filename=HARNESS_FILENAME, files={SOLUTION_FILENAME: program}),
+        f"{nonce}\n{json.dumps(spec)}\n",
+        limits=_limits(opts, total),
+    )
+    records = _harness_records(run.stdout, nonce)
+    tests = []
+    for rec in records:
+        if rec.get("phase") in ("compile", "load"):
+            return rec["status"], [{"index": 0, "status": rec["status"], "error": rec.get("error"),
+                                    "stderr": run.stderr[-opts.detail_chars:]}]
+        test = {k: rec.get(k) for k in ("index", "status", "time_s") if k in rec}
+        if rec["status"] != "pass":
+            test.update({k: rec[k] for k in ("error", "got", "output") if rec.get(k)})
+        tests.append(test)
+    failing = [t["status"] for t in tests if t["status"] != "pass"]
+    if failing:
+        return failing[0], tests
+    if len(tests) == n_units and run.status == "ok":
+        return "pass", tests
+    # the harness did not finish: the run was stopped, crashed, or the solution ended the process early
+    status = _RUN_STATUS.get(run.status, "runtime_error") if run.status != "ok" else "runtime_error"
+    tests.append({"index": len(tests), "status": status, "stderr": run.stderr[-opts.detail_chars:],
+                  "error": run.error or "the test harness did not report every test (did the program exit?)"})
+    return status, tests
+
+
+def _harness_records(stdout: str, nonce: str) -> list[dict[str, Any]]:
+    records = []
+    marker = nonce + " "
+    for line in stdout.splitlines():
+        if line.startswith(marker):
+            try:
+                records.append(json.loads(line[len(marker):]))
+            except json.JSONDecodeError:
+                continue
+    return records
+
+
+def judge_many(problems: Sequence[Problem] | Mapping[str, Problem], samples: Sequence[Sample],
+               config: JudgeDefaults | JudgeOptions | None = None, *, pool: SandboxPool | None = None,
+               workers: int | None = None) -> list[Verdict]:
+    """Judge many samples on one shared pool; verdicts in the order of ``samples``.
+
+    ``problems`` is a list or a mapping by id; each sample's ``problem_id`` must name one of them.
+    """
+    by_id = problems if isinstance(problems, Mapping) else {p.id: p for p in problems}
+    for i, sample in enumerate(samples):
+        if sample.problem_id not in by_id:
+            raise ValidationError(f"sample {i}: unknown problem {sample.problem_id!r}", field="problem_id")
+    owned = pool is None and workers is not None
+    pool = pool or (SandboxPool(workers) if owned else default_pool())
+    try:
+        pool.start()
+        with ThreadPoolExecutor(max(1, pool.workers)) as ex:
+            return list(ex.map(lambda s: grade_code(by_id[s.problem_id], s, config, pool), samples))
+    finally:
+        if owned:
+            pool.close()

@@ -1,0 +1,661 @@
+"""The sandbox fork-server: isolates itself once, then forks one confined child per execution.
+
+Started by :mod:`thinkforge.sandbox.pool` as ``python -I .../sandbox/_server.py CONFIG_JSON`` with an
+empty environment. Standard library only. Protocol on fds 0/1 (moved away from 0/1 at start): 4-byte
+big-endian length + UTF-8 JSON, one request → one response; the first message is the ready report.
+
+Start-up (each step probed; a failure is reported as a missing layer, never silently skipped):
+``unshare`` new mount/pid/net/ipc/uts namespaces (plus a user namespace when not root) → fork: the child is
+pid 1 of the new pid namespace and a subreaper; the first process only waits → a new root on tmpfs holding
+read-only binds of the system and the Python prefixes, a fresh /proc, a minimal /dev, private size-limited
+tmpfs for /tmp, /dev/shm and the work dir → ``pivot_root`` → root made read-only.
+
+Per execution: fork → child gets rlimits, drops to the worker's own uid/gid, sets die-with-parent, no_new_privs
+and the seccomp filter, a clean environment and a fresh work dir, then runs the program. The server watches the
+child's pidfd with a deadline, reads capped output, sums the memory of every process in the namespace every
+few ms, and afterwards kills and reaps everything else in the namespace (``kill(-1)`` from pid 1).
+"""
+
+from __future__ import annotations
+
+import builtins
+import gc
+import json
+import os
+import resource
+import select
+import signal
+import stat
+import struct
+import sys
+import time
+import traceback
+import types
+from typing import Any
+
+if __name__ == "__main__":  # run as a script: load the sibling module without importing thinkforge
+    import importlib.util
+
+    _spec = importlib.util.spec_from_file_location("_thinkforge_sandbox_linux",
+                                                   os.path.join(os.path.dirname(__file__), "_linux.py"))
+    _linux = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
+    _spec.loader.exec_module(_linux)  # type: ignore[union-attr]
+else:
+    from thinkforge.sandbox import _linux
+
+_SETUP_FAILED = 125
+_WORK_ROOT = "/sandbox"
+_WORK_DIR = "/sandbox/run"
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+_DEVICES = ("null", "zero", "full", "random", "urandom")
+
+
+# ---- protocol ------------------------------------------------------------------------------------------------
+
+def _read_exact(fd: int, n: int) -> bytes:
+    chunks = []
+    while n:
+        chunk = os.read(fd, n)
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def _recv(fd: int) -> dict[str, Any]:
+    (size,) = struct.unpack(">I", _read_exact(fd, 4))
+    return json.loads(_read_exact(fd, size))
+
+
+def _send(fd: int, obj: dict[str, Any]) -> None:
+    data = json.dumps(obj).encode()
+    data = struct.pack(">I", len(data)) + data
+    while data:
+        data = data[os.write(fd, data):]
+
+
+# ---- isolation at start-up -----------------------------------------------------------------------------------
+
+class Isolation:
+    """What the server managed to set up; ``layers`` maps each layer to None (active) or why it is missing."""
+
+    def __init__(self, cfg: dict[str, Any]) -> None:
+        self.cfg = cfg
+        self.layers: dict[str, str | None] = {}
+        self.pid_ns = False
+        self.work_root = cfg["fallback_work_root"]
+
+    def missing(self, layer: str, why: str) -> None:
+        self.layers[layer] = why
+
+    def active(self, layer: str) -> None:
+        self.layers[layer] = None
+
+
+def _write_file(path: str, text: str) -> None:
+    with open(path, "w") as fh:
+        fh.write(text)
+
+
+def _enter_namespaces(iso: Isolation) -> None:
+    """unshare + fork so that the caller continues as pid 1 of a new pid namespace (or not, on failure)."""
+    root = os.geteuid() == 0
+    flags = (_linux.CLONE_NEWNS | _linux.CLONE_NEWPID | _linux.CLONE_NEWNET | _linux.CLONE_NEWIPC
+             | _linux.CLONE_NEWUTS)
+    if not root:
+        flags |= _linux.CLONE_NEWUSER
+    uid, gid = os.getuid(), os.getgid()
+    try:
+        _linux.unshare(flags)
+    except OSError as exc:
+        why = f"unshare failed ({exc.strerror})" + ("" if root else "; unprivileged user namespaces disabled?")
+        for layer in ("pid_namespace", "net_namespace", "mount_namespace", "ipc_uts_namespace"):
+            iso.missing(layer, why)
+        if not root:
+            iso.missing("user_namespace", why)
+        return
+    if not root:
+        _write_file("/proc/self/setgroups", "deny")
+        _write_file("/proc/self/uid_map", f"0 {uid} 1")
+        _write_file("/proc/self/gid_map", f"0 {gid} 1")
+        iso.active("user_namespace")
+    for layer in ("pid_namespace", "net_namespace", "mount_namespace", "ipc_uts_namespace"):
+        iso.active(layer)
+    pid = os.fork()
+    if pid:  # the outer process only waits; pid 1 inside dies with it (and it dies with thinkforge)
+        while True:
+            try:
+                _, status = os.waitpid(pid, 0)
+            except ChildProcessError:
+                os._exit(1)
+            os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+    iso.pid_ns = True
+    _linux.prctl(_linux.PR_SET_PDEATHSIG, signal.SIGKILL)
+    try:
+        _linux.sethostname("sandbox")
+    except OSError:
+        pass
+
+
+def _bind_ro(src: str, dst: str) -> None:
+    if os.path.isdir(src):
+        os.makedirs(dst, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        if not os.path.exists(dst):
+            open(dst, "w").close()
+    _linux.mount(src, dst, None, _linux.MS_BIND | _linux.MS_REC)
+    _linux.mount(None, dst, None,
+                 _linux.MS_REMOUNT | _linux.MS_BIND | _linux.MS_RDONLY | _linux.MS_NOSUID | _linux.MS_NODEV)
+
+
+def _tmpfs(target: str, size_mb: int, mode: str = "1777", noexec: bool = False) -> None:
+    os.makedirs(target, exist_ok=True)
+    flags = _linux.MS_NOSUID | _linux.MS_NODEV | (_linux.MS_NOEXEC if noexec else 0)
+    _linux.mount("tmpfs", target, "tmpfs", flags, f"size={size_mb}m,mode={mode}")
+
+
+def _build_root(iso: Isolation) -> None:
+    """A new root: read-only system binds, fresh /proc, minimal /dev, private tmpfs; then pivot_root."""
+    cfg = iso.cfg
+    new = "/tmp"  # our private mount namespace: this tmpfs hides the host's /tmp only here
+    _linux.mount(None, "/", None, _linux.MS_REC | _linux.MS_PRIVATE)
+    _linux.mount("tf-root", new, "tmpfs", _linux.MS_NOSUID | _linux.MS_NODEV, "size=4m,mode=0755")
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        host = "/" + name
+        if os.path.islink(host):
+            os.symlink(os.readlink(host), f"{new}/{name}")
+        elif os.path.isdir(host):
+            _bind_ro(host, f"{new}/{name}")
+    for path in cfg["ro_paths"]:
+        if os.path.exists(path):
+            _bind_ro(path, new + path)
+    os.makedirs(f"{new}/proc")
+    _linux.mount("proc", f"{new}/proc", "proc", _linux.MS_NOSUID | _linux.MS_NODEV | _linux.MS_NOEXEC)
+    _tmpfs(f"{new}/dev", 1, mode="0755", noexec=True)
+    for dev in _DEVICES:
+        _bind_dev(f"/dev/{dev}", f"{new}/dev/{dev}")
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+                         ("stderr", "/proc/self/fd/2")):
+        os.symlink(target, f"{new}/dev/{name}")
+    _tmpfs(f"{new}/dev/shm", cfg["tmpfs_mb"])
+    _tmpfs(f"{new}/tmp", cfg["tmpfs_mb"])
+    os.makedirs(f"{new}/var", exist_ok=True)
+    os.symlink("/tmp", f"{new}/var/tmp")
+    _tmpfs(new + _WORK_ROOT, cfg["tmpfs_mb"], mode="0755")
+    os.makedirs(f"{new}/.old")
+    os.chdir(new)
+    _linux.pivot_root(".", ".old")
+    os.chdir("/")
+    _linux.umount2("/.old", _linux.MNT_DETACH)
+    os.rmdir("/.old")
+    _linux.mount(None, "/", None,
+                 _linux.MS_REMOUNT | _linux.MS_BIND | _linux.MS_RDONLY | _linux.MS_NOSUID | _linux.MS_NODEV)
+    iso.work_root = _WORK_ROOT
+
+
+def _bind_dev(src: str, dst: str) -> None:
+    open(dst, "w").close()
+    _linux.mount(src, dst, None, _linux.MS_BIND)
+
+
+def _probe_child(action: Any) -> str | None:
+    """Run ``action`` in a forked child; return None when it succeeded, else the error text."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        try:
+            action()
+            os.write(w, b"ok")
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent
+            os.write(w, f"{type(exc).__name__}: {exc}".encode()[:500])
+        os._exit(0)
+    os.close(w)
+    out = b""
+    while chunk := os.read(r, 4096):
+        out += chunk
+    os.close(r)
+    os.waitpid(pid, 0)
+    return None if out == b"ok" else (out.decode(errors="replace") or "probe child died")
+
+
+def _setup(cfg: dict[str, Any]) -> Isolation:
+    iso = Isolation(cfg)
+    root = os.geteuid() == 0
+    if cfg["namespaces"]:
+        _enter_namespaces(iso)
+    else:
+        for layer in ("pid_namespace", "net_namespace", "mount_namespace", "ipc_uts_namespace"):
+            iso.missing(layer, "disabled by configuration")
+    if iso.layers.get("mount_namespace") is None and iso.pid_ns:
+        try:
+            _build_root(iso)
+            iso.active("readonly_root_private_tmp")
+        except OSError as exc:
+            iso.missing("readonly_root_private_tmp", f"could not build the sandbox root: {exc}")
+    else:
+        iso.missing("readonly_root_private_tmp", "needs the mount and pid namespaces")
+    if not iso.pid_ns:
+        os.makedirs(iso.work_root, mode=0o711, exist_ok=True)
+    try:
+        _linux.prctl(_linux.PR_SET_CHILD_SUBREAPER, 1)
+    except OSError:
+        pass
+    if root:
+        uid = cfg["uid"]
+        iso.layers["uid_drop"] = _probe_child(lambda: _drop_uid(uid))
+    else:
+        iso.missing("uid_drop", "not root: the program keeps the caller's uid")
+    reason = _linux.seccomp_supported()
+    if reason:
+        iso.missing("seccomp", reason)
+        iso.missing("no_new_privs", reason)
+    else:
+        program = _linux.build_seccomp_filter()
+        error = _probe_child(lambda: _linux.install_seccomp(program))
+        iso.layers["seccomp"] = error
+        iso.layers["no_new_privs"] = error
+    iso.active("rlimits")
+    iso.active("clean_environment")
+    if iso.pid_ns:
+        iso.active("memory_process_watchdog")
+    elif root and iso.layers.get("uid_drop") is None:
+        iso.active("memory_process_watchdog")  # by the worker's dedicated uid
+    else:
+        iso.missing("memory_process_watchdog", "no private pid namespace or dedicated uid to scope it")
+    iso.missing("cgroup", "no delegated cgroup v2 offered; the memory/process watchdog caps the aggregate")
+    return iso
+
+
+# ---- the confined child --------------------------------------------------------------------------------------
+
+def _drop_uid(uid: int) -> None:
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+
+
+def _rlimits(limits: dict[str, Any]) -> None:
+    mem = int(limits["memory_mb"]) * 1024 * 1024
+    cpu = int(limits["cpu_s"]) + 1
+    for res, value in (
+        (resource.RLIMIT_AS, mem),
+        (resource.RLIMIT_CPU, cpu),
+        (resource.RLIMIT_NPROC, int(limits["max_processes"])),
+        (resource.RLIMIT_FSIZE, int(limits["max_file_mb"]) * 1024 * 1024),
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_NOFILE, int(limits["max_open_files"])),
+    ):
+        resource.setrlimit(res, (value, value))
+
+
+def _child(req: dict[str, Any], iso: Isolation, stdin_fd: int, out_w: int, err_w: int, ctl_w: int,
+           seccomp: Any) -> None:
+    """Confine this forked process and run the program; never returns."""
+    ctl = ctl_w
+    try:
+        os.setsid()
+        os.dup2(stdin_fd, 0)
+        os.dup2(out_w, 1)
+        os.dup2(err_w, 2)
+        os.dup2(ctl_w, 3)
+        ctl = 3
+        os.closerange(4, int(req["limits"]["max_open_files"]) + 1024)
+        for sig in (signal.SIGPIPE, signal.SIGXFSZ):
+            signal.signal(sig, signal.SIG_DFL if req["mode"] == "exec" else signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        _rlimits(req["limits"])
+        if iso.layers.get("uid_drop") is None:
+            _drop_uid(iso.cfg["uid"])
+        _linux.prctl(_linux.PR_SET_PDEATHSIG, signal.SIGKILL)
+        os.chdir(_work_dir(iso))
+        os.umask(0o022)
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": _work_dir(iso), "LANG": "C.UTF-8",
+               "LC_ALL": "C.UTF-8", "TMPDIR": "/tmp", "PYTHONIOENCODING": "utf-8"}
+        env.update(req.get("env") or {})
+        os.environ.clear()
+        os.environ.update(env)
+        if seccomp is not None:
+            seccomp.install()
+        os.write(3, b"ok")
+        os.close(3)
+    except BaseException as exc:  # noqa: BLE001 - the server reports sandbox_error
+        try:
+            os.write(ctl, f"{type(exc).__name__}: {exc}".encode()[:1000])
+        finally:
+            os._exit(_SETUP_FAILED)
+    if req["mode"] == "exec":
+        try:
+            os.execve(req["argv"][0], req["argv"], dict(os.environ))
+        except OSError as exc:
+            os.write(2, f"exec {req['argv'][0]}: {exc}\n".encode())
+            os._exit(127)
+    os._exit(_run_python(req, iso))
+
+
+def _run_python(req: dict[str, Any], iso: Isolation) -> int:
+    """Execute Python source in this (already confined) process like ``python main.py`` would."""
+    work = _work_dir(iso)
+    sys.stdin = sys.__stdin__ = open(0, "r", encoding="utf-8", errors="surrogateescape", closefd=False)
+    sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
+    sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False,
+                                       buffering=1)
+    sys.argv = [req["filename"], *req.get("args", [])]
+    sys.path[0:0] = [work]
+    main = types.ModuleType("__main__")
+    main.__file__ = f"{work}/{req['filename']}"
+    main.__builtins__ = builtins  # type: ignore[attr-defined]
+    sys.modules["__main__"] = main
+    code = 0
+    try:
+        exec(compile(req["code"], main.__file__, "exec"), main.__dict__)
+    except SystemExit as exc:
+        if exc.code is None:
+            code = 0
+        elif isinstance(exc.code, int):
+            code = exc.code & 0xFF
+        else:
+            print(exc.code, file=sys.stderr)
+            code = 1
+    except BaseException as exc:  # noqa: BLE001 - the program's own error, printed like the interpreter does
+        traceback.print_exception(type(exc), exc, exc.__traceback__.tb_next if exc.__traceback__ else None)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001
+            code = code or 120
+    return code
+
+
+def _work_dir(iso: Isolation) -> str:
+    return f"{iso.work_root}/run"
+
+
+# ---- the server loop -----------------------------------------------------------------------------------------
+
+def _sandbox_pids(iso: Isolation, child: int) -> list[int]:
+    """Pids of every process of the running execution (all but pid 1 in our namespace, else by uid/session)."""
+    pids = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        pid = int(name)
+        if iso.pid_ns:
+            if pid != 1:
+                pids.append(pid)
+            continue
+        if pid == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+            st = os.stat(f"/proc/{pid}")
+        except OSError:
+            continue
+        if int(fields[3]) == child or (iso.layers.get("uid_drop") is None and st.st_uid == iso.cfg["uid"]):
+            pids.append(pid)
+    return pids
+
+
+def _memory_bytes(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as fh:
+                total += int(fh.read().split()[1]) * _PAGE
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def _kill_all(iso: Isolation, child: int) -> None:
+    """Kill and reap every process of the execution (the child included)."""
+    if iso.pid_ns and os.getpid() == 1:
+        while True:
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except ProcessLookupError:
+                break
+            _reap(block=True)
+        _reap(block=False)
+        return
+    for _ in range(100):  # no pid namespace: by session and (when dropped) by the dedicated uid
+        pids = _sandbox_pids(iso, child)
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        _reap(block=False)
+        time.sleep(0.001)
+    _reap(block=False)
+
+
+def _reap(block: bool) -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, 0 if block else os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0 or block:
+            return
+
+
+def _clear_dir(path: str) -> None:
+    try:
+        entries = os.listdir(path)
+    except OSError:
+        return
+    for name in entries:
+        full = f"{path}/{name}"
+        try:
+            mode = os.lstat(full).st_mode
+            if stat.S_ISDIR(mode):
+                os.chmod(full, 0o700)
+                _clear_dir(full)
+                os.rmdir(full)
+            else:
+                os.unlink(full)
+        except OSError:
+            continue
+
+
+class _Capture:
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.data = bytearray()
+        self.over = False
+
+    def feed(self, chunk: bytes) -> None:
+        room = self.cap - len(self.data)
+        if len(chunk) > room:
+            self.over = True
+            chunk = chunk[:max(room, 0)]
+        self.data += chunk
+
+
+def _execute(req: dict[str, Any], iso: Isolation, seccomp: Any) -> dict[str, Any]:
+    limits = req["limits"]
+    work = _work_dir(iso)
+    _clear_dir(work)
+    os.makedirs(work, exist_ok=True)
+    uid = iso.cfg["uid"] if iso.layers.get("uid_drop") is None else os.getuid()
+    os.chown(work, uid, uid)
+    os.chmod(work, 0o700)
+    files = dict(req.get("files") or {})
+    if req["mode"] == "python":
+        files[req["filename"]] = req["code"]
+    for name, text in files.items():
+        path = os.path.join(work, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chown(path, uid, uid)
+    stdin_fd = os.memfd_create("stdin")
+    data = req.get("stdin", "").encode("utf-8", "surrogateescape")
+    while data:
+        data = data[os.write(stdin_fd, data):]
+    os.lseek(stdin_fd, 0, os.SEEK_SET)
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    ctl_r, ctl_w = os.pipe()
+    start = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        _child(req, iso, stdin_fd, out_w, err_w, ctl_w, seccomp)
+    for fd in (stdin_fd, out_w, err_w, ctl_w):
+        os.close(fd)
+    for fd in (out_r, err_r, ctl_r):
+        os.set_blocking(fd, False)
+    result = _watch(pid, start, limits, iso, out_r, err_r, ctl_r)
+    for fd in (out_r, err_r, ctl_r):
+        os.close(fd)
+    _clear_dir(work)
+    if iso.pid_ns:
+        _clear_dir("/tmp")
+        _clear_dir("/dev/shm")
+    return result
+
+
+def _watch(pid: int, start: float, limits: dict[str, Any], iso: Isolation, out_r: int, err_r: int,
+           ctl_r: int) -> dict[str, Any]:
+    cap = int(limits["max_output_bytes"])
+    out, err, ctl = _Capture(cap), _Capture(cap), _Capture(4096)
+    mem_cap = int(limits["memory_mb"]) * 1024 * 1024
+    interval = float(limits["watchdog_interval_s"])
+    deadline = start + float(limits["timeout_s"])
+    pidfd = os.pidfd_open(pid)
+    poller = select.poll()
+    streams = {out_r: out, err_r: err, ctl_r: ctl}
+    for fd in (out_r, err_r, ctl_r, pidfd):
+        poller.register(fd, select.POLLIN)
+    reason = None
+    peak = 0
+    next_check = start + interval
+    exited = False
+    while not exited and reason is None:
+        now = time.monotonic()
+        if now >= deadline:
+            reason = "timeout"
+            break
+        if now >= next_check:
+            used = _memory_bytes(_sandbox_pids(iso, pid))
+            peak = max(peak, used)
+            if used > mem_cap:
+                reason = "memory"
+                break
+            next_check = now + interval
+        wait_ms = max(0, min(deadline, next_check) - time.monotonic()) * 1000
+        for fd, _ in poller.poll(wait_ms):
+            if fd == pidfd:
+                exited = True
+                continue
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                poller.unregister(fd)
+                continue
+            streams[fd].feed(chunk)
+            if streams[fd].over and fd != ctl_r:
+                reason = "output_limit"
+    os.close(pidfd)
+    if not exited:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    _, status, usage = os.wait4(pid, 0)
+    wall = time.monotonic() - start
+    _kill_all(iso, pid)
+    for fd, capture in streams.items():  # every writer is dead now: read what is left, up to the caps
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                break
+            if not chunk:
+                break
+            capture.feed(chunk)
+            if capture.over and fd != ctl_r and reason is None and exited and os.WIFEXITED(status):
+                reason = "output_limit"
+            if capture.over:
+                break
+    cpu = usage.ru_utime + usage.ru_stime
+    peak = max(peak, usage.ru_maxrss * 1024)
+    exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
+    sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+    setup = bytes(ctl.data)
+    if setup != b"ok":
+        return _result("sandbox_error", exit_code, sig, out, err, wall, cpu, peak,
+                       error="sandbox setup failed in the child: " + setup.decode(errors="replace"))
+    if reason is None:
+        reason = _classify(exit_code, sig, cpu, limits, err)
+    return _result(reason, exit_code, sig, out, err, wall, cpu, peak)
+
+
+def _classify(exit_code: int | None, sig: int | None, cpu: float, limits: dict[str, Any], err: _Capture) -> str:
+    if sig in (signal.SIGXCPU,) or (sig == signal.SIGKILL and cpu >= float(limits["cpu_s"])):
+        return "timeout"
+    if exit_code == 0:
+        return "ok"
+    tail = bytes(err.data[-2000:]).rstrip().rsplit(b"\n", 1)[-1]
+    if tail.startswith(b"MemoryError"):
+        return "memory"
+    if sig is not None:
+        return "killed" if sig == signal.SIGKILL else "runtime_error"
+    return "runtime_error"
+
+
+def _result(status: str, exit_code: int | None, sig: int | None, out: _Capture, err: _Capture, wall: float,
+            cpu: float, peak: int, error: str | None = None) -> dict[str, Any]:
+    return {
+        "status": status, "exit_code": exit_code, "signal": sig,
+        "stdout": bytes(out.data).decode("utf-8", "replace"), "stderr": bytes(err.data).decode("utf-8", "replace"),
+        "stdout_truncated": out.over, "stderr_truncated": err.over,
+        "wall_s": wall, "cpu_s": cpu, "peak_memory_mb": peak / (1024 * 1024), "error": error,
+    }
+
+
+def main() -> None:
+    cfg = json.loads(sys.argv[1])
+    proto_in = os.dup(0)
+    proto_out = os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    # No die-with-parent here: it fires when the *thread* that started us ends. The server ends on EOF of
+    # its input instead (between executions, each bounded by its timeout).
+    try:
+        iso = _setup(cfg)
+    except BaseException as exc:  # noqa: BLE001 - reported, then the server exits
+        _send(proto_out, {"ready": False, "error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()})
+        os._exit(1)
+    seccomp = _linux.SeccompFilter(_linux.build_seccomp_filter()) if iso.layers.get("seccomp") is None else None
+    gc.collect()
+    gc.freeze()  # keep the forked children from copying pages just to touch GC headers
+    _send(proto_out, {"ready": True, "layers": iso.layers, "pid": os.getpid()})
+    while True:
+        try:
+            req = _recv(proto_in)
+        except EOFError:
+            os._exit(0)
+        try:
+            resp = _execute(req, iso, seccomp)
+        except Exception as exc:  # noqa: BLE001 - one broken request must not end the server
+            resp = {"status": "sandbox_error", "error": f"{type(exc).__name__}: {exc}",
+                    "trace": traceback.format_exc()}
+        _send(proto_out, resp)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""Value types of the sandbox: limits, a program to run, the result of one execution, the layer report."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from thinkforge.defaults import SANDBOX, SandboxDefaults
+
+RunStatus = Literal["ok", "runtime_error", "timeout", "memory", "output_limit", "killed", "sandbox_error"]
+
+#: Every isolation layer the sandbox reports on, in display order.
+LAYERS: tuple[str, ...] = (
+    "pid_namespace", "net_namespace", "mount_namespace", "ipc_uts_namespace", "user_namespace",
+    "readonly_root_private_tmp", "uid_drop", "no_new_privs", "seccomp", "rlimits", "memory_process_watchdog",
+    "cgroup", "clean_environment",
+)
+#: Layers whose absence is expected and harmless (a user namespace is only needed when not root; the
+#: watchdog stands in for a cgroup).
+OPTIONAL_LAYERS: frozenset[str] = frozenset({"user_namespace", "cgroup"})
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one execution (defaults: :class:`thinkforge.defaults.SandboxDefaults`)."""
+
+    timeout_s: float = SANDBOX.timeout_s
+    cpu_s: float = SANDBOX.cpu_s
+    memory_mb: int = SANDBOX.memory_mb
+    max_processes: int = SANDBOX.max_processes
+    max_output_bytes: int = SANDBOX.max_output_bytes
+    max_file_mb: int = SANDBOX.max_file_mb
+    max_open_files: int = SANDBOX.max_open_files
+    watchdog_interval_s: float = SANDBOX.watchdog_interval_s
+
+    @classmethod
+    def from_defaults(cls, defaults: SandboxDefaults) -> "Limits":
+        """Limits taken from a (possibly overridden) :class:`SandboxDefaults`."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in dataclasses.asdict(defaults).items() if k in names})
+
+    def with_timeout(self, timeout_s: float) -> "Limits":
+        """A copy with wall-clock and CPU limits set to ``timeout_s``."""
+        return dataclasses.replace(self, timeout_s=timeout_s, cpu_s=timeout_s)
+
+
+@dataclass(frozen=True)
+class Program:
+    """What to run: Python source (forked from a warm interpreter) or an argv executed inside the sandbox.
+
+    ``language="python"`` runs ``source`` in a forked, already isolated interpreter (fast path). Any other
+    use gives ``argv`` (e.g. ``["/usr/bin/python3", "main.py"]``) plus ``files`` written to the work dir,
+    and the sandbox executes it after the same confinement (the path other languages follow).
+    """
+
+    source: str = ""
+    language: str = "python"
+    argv: tuple[str, ...] = ()
+    files: dict[str, str] = field(default_factory=dict)
+    filename: str = "main.py"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Outcome of one execution."""
+
+    status: RunStatus
+    exit_code: int | None
+    signal: int | None
+    stdout: str
+    stderr: str
+    wall_s: float
+    cpu_s: float
+    peak_memory_mb: float
+    stdout_truncated: bool = False
+    stderr_truncated: bool = False
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the program exited with status 0 within every limit."""
+        return self.status == "ok"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON types."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_server(cls, data: dict[str, Any]) -> "RunResult":
+        """Build from a fork-server response (fields the server did not send get neutral values)."""
+        return cls(
+            status=data.get("status", "sandbox_error"),
+            exit_code=data.get("exit_code"),
+            signal=data.get("signal"),
+            stdout=data.get("stdout", ""),
+            stderr=data.get("stderr", ""),
+            wall_s=float(data.get("wall_s", 0.0)),
+            cpu_s=float(data.get("cpu_s", 0.0)),
+            peak_memory_mb=float(data.get("peak_memory_mb", 0.0)),
+            stdout_truncated=bool(data.get("stdout_truncated", False)),
+            stderr_truncated=bool(data.get("stderr_truncated", False)),
+            error=data.get("error"),
+        )
+
+    @classmethod
+    def sandbox_error(cls, message: str) -> "RunResult":
+        """A result for an execution the sandbox itself could not carry out."""
+        return cls("sandbox_error", None, None, "", "", 0.0, 0.0, 0.0, error=message)
+
+
+@dataclass(frozen=True)
+class LayerReport:
+    """Which isolation layers are active; ``missing`` maps a layer to why it is not."""
+
+    active: tuple[str, ...]
+    missing: dict[str, str]
+
+    @property
+    def degraded(self) -> dict[str, str]:
+        """Missing layers that weaken isolation (optional ones excluded)."""
+        return {k: v for k, v in self.missing.items() if k not in OPTIONAL_LAYERS}
+
+    @classmethod
+    def from_server(cls, layers: dict[str, str | None]) -> "LayerReport":
+        """Build from the server's ready report (None = active)."""
+        order = [name for name in LAYERS if name in layers] + sorted(set(layers) - set(LAYERS))
+        return cls(
+            active=tuple(name for name in order if layers[name] is None),
+            missing={name: str(layers[name]) for name in order if layers[name] is not None},
+        )

@@ -1,0 +1,107 @@
+"""The sandbox's contract: results, limits, layers, CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from thinkforge.cli.main import main
+from thinkforge.sandbox import Limits, Program, SandboxPool, check_layers
+from thinkforge.sandbox._linux import DENIED_SYSCALLS, build_seccomp_filter
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the isolation layers are Linux-only")
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with SandboxPool(2, limits=Limits(timeout_s=3.0, cpu_s=3.0, memory_mb=512)) as p:
+        yield p
+
+
+def test_every_layer_is_active_here_except_cgroup():
+    report = check_layers()
+    assert not report.degraded, report.missing
+    for layer in ("pid_namespace", "net_namespace", "uid_drop", "seccomp", "readonly_root_private_tmp"):
+        assert layer in report.active
+
+
+def test_seccomp_filter_is_whole_instructions_and_lists_every_denied_call():
+    prog = build_seccomp_filter()
+    assert len(prog) % 8 == 0 and len(prog) // 8 < 4096
+    assert len(DENIED_SYSCALLS) >= 40
+
+
+def test_result_fields(pool):
+    r = pool.run("import sys\nprint(input()[::-1])\nprint('e', file=sys.stderr)\nsys.exit(0)", "abc\n")
+    assert (r.status, r.exit_code, r.stdout, r.stderr) == ("ok", 0, "cba\n", "e\n")
+    assert r.wall_s > 0 and r.cpu_s > 0 and r.peak_memory_mb > 0
+
+
+@pytest.mark.parametrize("source,status,exit_code", [
+    ("import sys; sys.exit(3)", "runtime_error", 3),
+    ("raise KeyError(1)", "runtime_error", 1),
+    ("import os, signal; os.kill(os.getpid(), signal.SIGKILL)", "killed", None),
+    ("while True: pass", "timeout", None),
+])
+def test_statuses(pool, source, status, exit_code):
+    r = pool.run(source)
+    assert (r.status, r.exit_code) == (status, exit_code)
+
+
+def test_args_files_and_clean_environment(pool):
+    src = "import os, sys\nprint(sys.argv[1:], open('data.txt').read(), sorted(os.environ))"
+    r = pool.run(Program(source=src, files={"data.txt": "D"}), args=["x", "y"])
+    assert r.stdout.startswith("['x', 'y'] D ")
+    assert "THINKFORGE" not in r.stdout and "VIRTUAL_ENV" not in r.stdout
+
+
+def test_exec_mode_runs_a_fresh_interpreter(pool):
+    r = pool.run(Program(argv=(sys.executable, "-I", "main.py"), files={"main.py": "print(6 * 7)"},
+                         language="python-fresh"))
+    assert r.status == "ok" and r.stdout == "42\n", r
+
+
+def test_work_and_tmp_are_wiped_between_executions(pool):
+    pool.run("open('/tmp/left', 'w').write('x'); open('left', 'w').write('x')")
+    for _ in range(3):  # whichever worker answers, nothing is left over
+        r = pool.run("import os\nprint(os.path.exists('/tmp/left'), os.path.exists('left'))")
+        assert r.stdout == "False False\n"
+
+
+def test_pool_started_from_a_finished_thread_keeps_working():
+    # regression: a die-with-parent signal on the server fired when the starting *thread* ended
+    p = SandboxPool(2)
+    t = threading.Thread(target=p.start)
+    t.start()
+    t.join()
+    time.sleep(0.2)
+    try:
+        assert [r.status for r in p.map([("print(1)", "")] * 4)] == ["ok"] * 4
+    finally:
+        p.close()
+
+
+def test_cli_run_json(tmp_path, capsys):
+    prog = tmp_path / "p.py"
+    prog.write_text("print(input().upper())")
+    stdin = tmp_path / "in.txt"
+    stdin.write_text("hi\n")
+    assert main(["sandbox", "run", str(prog), "--stdin", str(stdin), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["status"] == "ok" and out["stdout"] == "HI\n" and out["exit_code"] == 0 and "wall_s" in out
+
+
+def test_cli_check_lists_layers(capsys):
+    assert main(["sandbox", "check", "--json"]) == 0
+    assert "seccomp" in json.loads(capsys.readouterr().out)["active"]
+
+
+def test_cli_missing_program_is_one_clear_error(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "thinkforge.cli.main", "sandbox", "run", str(tmp_path / "no.py")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "cannot read program" in proc.stderr
