@@ -50,10 +50,15 @@ class StoreDefaults:
 class DemoDefaults:
     """The offline demo: a few GSM8K questions answered by the default model."""
 
-    task_file: str = "gsm8k/test.jsonl"
+    task: str = "gsm8k"
+    model: str = "default"
     n_questions: int = 8
-    max_new_tokens: int = 256
+    max_new_tokens: int = 320
     batch_size: int = 8
+    #: Run directory, relative to the working directory; a second `make demo` resumes it instantly.
+    out: str = "runs/demo"
+    #: Characters of each question shown in the table.
+    question_chars: int = 70
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,8 @@ class GradingDefaults:
     symbolic_timeout_s: float = 5.0
     #: Deadline for a symbolic worker process to start (imports sympy and Math-Verify once).
     worker_start_timeout_s: float = 60.0
+    #: Address-space cap of a symbolic worker process, MiB (a runaway sympy expansion fails with "error").
+    worker_memory_mb: int = 4096
     #: Most symbolic worker processes per grading process (created lazily, one per concurrent caller).
     max_symbolic_workers: int = 4
     #: Decimal places to which floats are rounded before comparison (Math-Verify's ``float_rounding``).

@@ -1,0 +1,112 @@
+"""One grader for curation and evaluation: ``grade(problem, sample) -> Verdict`` for every domain.
+
+Math and multiple choice live here; code is judged by :mod:`thinkforge.grading.code` (imported lazily).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Literal, Mapping, Sequence
+
+from thinkforge.defaults import GRADING
+from thinkforge.errors import ValidationError
+from thinkforge.grading.choice import default_letters, grade_choice
+from thinkforge.grading.math import compare_answers, grade_math
+from thinkforge.grading.options import ChoiceOptions, MathOptions, build
+from thinkforge.records import Problem, Sample, Verdict
+
+__all__ = [
+    "AnswerPair",
+    "ChoiceOptions",
+    "MathOptions",
+    "compare_answers",
+    "grade",
+    "grade_answer",
+    "grade_many",
+]
+
+AnswerDomain = Literal["math", "choice"]
+
+
+def grade(problem: Problem, sample: Sample) -> Verdict:
+    """Grade one sample of one problem; the verdict carries the sample key and problem id."""
+    if problem.domain == "code":
+        from thinkforge.grading.code import grade_code
+
+        return grade_code(problem, sample)
+    reference = problem.reference
+    if "answer" not in reference:
+        raise ValidationError(f"problem {problem.id!r} has no reference answer", field="reference.answer")
+    options = dict(reference.get("options", {}))
+    truncated = sample.finish_reason == "length"
+    gold = reference["answer"]
+    if problem.domain == "math":
+        if reference.get("multiple") is not None:
+            options.setdefault("multiple", bool(reference["multiple"]))
+        verdict = grade_math(_gold_text(gold), sample.text, truncated=truncated, options=build(MathOptions, options))
+    else:
+        if "letters" not in options:
+            options["letters"] = reference.get("letters") or default_letters(len(reference.get("choices", "ABCD")))
+        verdict = grade_choice(str(gold), sample.text, truncated=truncated, options=build(ChoiceOptions, options))
+    return replace(verdict, sample_key=sample.key, problem_id=problem.id)
+
+
+def grade_answer(gold: Any, response: str, domain: AnswerDomain = "math", **options: Any) -> Verdict:
+    """Grade a response (or, with ``answers_only=True``, an extracted answer) against a gold answer.
+
+    Options are those of :class:`MathOptions` / :class:`ChoiceOptions`, plus ``truncated=True`` for a
+    response cut at the token limit.
+    """
+    truncated = bool(options.pop("truncated", False))
+    if domain == "math":
+        return grade_math(_gold_text(gold), response, truncated=truncated, options=build(MathOptions, options))
+    if domain == "choice":
+        return grade_choice(str(gold), response, truncated=truncated, options=build(ChoiceOptions, options))
+    raise ValidationError(f"must be 'math' or 'choice', got {domain!r}", field="domain")
+
+
+def _gold_text(gold: Any) -> str:
+    if isinstance(gold, bool) or not isinstance(gold, (str, int, float)):
+        raise ValidationError(f"expected a string or number, got {type(gold).__name__}", field="gold")
+    if isinstance(gold, float) and gold.is_integer():
+        return str(int(gold))  # AMC's 27.0 means 27
+    return str(gold)
+
+
+@dataclass(frozen=True)
+class AnswerPair:
+    """One (gold, response) pair to grade outside of a task, e.g. a line of ``grade-pairs`` input."""
+
+    gold: Any
+    response: str
+    domain: AnswerDomain = "math"
+    options: Mapping[str, Any] = field(default_factory=dict)
+    id: str = ""
+
+
+GradeItem = AnswerPair | tuple[Problem, Sample]
+
+
+def _grade_item(item: GradeItem) -> Verdict:
+    if isinstance(item, AnswerPair):
+        return grade_answer(item.gold, item.response, item.domain, **dict(item.options))
+    problem, sample = item
+    return grade(problem, sample)
+
+
+def grade_many(items: Iterable[GradeItem], workers: int = 1, chunk_size: int = GRADING.chunk_size) -> list[Verdict]:
+    """Grade many items, in input order; ``workers > 1`` spreads them over that many processes."""
+    items = list(items)
+    if workers <= 1 or len(items) <= 1:
+        return [_grade_item(item) for item in items]
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["thinkforge.grading"])
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as executor:
+        return list(executor.map(_grade_item, items, chunksize=max(1, min(chunk_size, len(items) // workers or 1))))
+
+
+def grade_pairs(pairs: Sequence[AnswerPair], workers: int = 1) -> list[Verdict]:
+    """Grade answer pairs in input order (``grade_many`` for pairs only)."""
+    return grade_many(pairs, workers=workers)

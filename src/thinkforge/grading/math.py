@@ -1,0 +1,134 @@
+"""Math grading: extract the final answer, settle it on the fast path, else compare symbolically."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from thinkforge.defaults import GRADING
+from thinkforge.grading import symbolic
+from thinkforge.grading.extract import answer_region, extract_math_answer
+from thinkforge.grading.normalize import (
+    Compound,
+    compound,
+    is_percent,
+    normalize,
+    numbers_equal,
+    parse_number,
+    plain_word,
+    strip_delimiters,
+    strip_percent,
+)
+from thinkforge.grading.options import MathOptions
+from thinkforge.records import Status, Verdict
+
+GRADER = "math/1"
+
+_UNORDERED = ("list", "set")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The result of comparing one extracted answer with the gold."""
+
+    status: Status
+    #: Which path decided: "fast" (no sympy), "symbolic" (Math-Verify in a worker) or "guard".
+    path: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def compare_answers(gold: str, pred: str, options: MathOptions = MathOptions()) -> Comparison:
+    """Compare an extracted answer with the gold: ``pass``, ``wrong``, ``no_answer``, ``timeout`` or ``error``."""
+    gold_raw = strip_delimiters(gold)
+    pred_raw = strip_delimiters(pred)
+    if not gold_raw:
+        return Comparison("error", "guard", {"reason": "the gold answer is empty"})
+    if not pred_raw:
+        return Comparison("no_answer", "guard", {"reason": "the extracted answer is empty"})
+    if len(pred_raw) > GRADING.max_answer_chars:
+        return Comparison("wrong", "guard", {"reason": f"answer longer than {GRADING.max_answer_chars} characters"})
+    if is_percent(pred_raw) and not is_percent(gold_raw):
+        pred_raw = strip_percent(pred_raw)  # a unit here, never a factor of 1/100
+    gold_norm = normalize(gold_raw)
+    pred_norm = normalize(pred_raw)
+    forms = {"gold": gold_norm, "pred": pred_norm}
+    if not pred_norm:
+        return Comparison("no_answer", "guard", forms)
+    both_equations = "=" in gold_raw and "=" in pred_raw  # "x = 3" vs "y = 3": the variables matter
+    if both_equations and "".join(gold_raw.split()) == "".join(pred_raw.split()):
+        return Comparison("pass", "fast", forms)
+    if not both_equations and gold_norm == pred_norm:
+        return Comparison("pass", "fast", forms)
+    decided = None if both_equations else fast_equal(gold_norm, pred_norm, options)
+    if decided is not None:
+        return Comparison("pass" if decided else "wrong", "fast", forms)
+    result = symbolic.compare(gold_raw, pred_raw, timeout_s=options.timeout_s, float_rounding=options.float_rounding)
+    detail = {**forms, "gold_parsed": result.gold_parsed, "pred_parsed": result.pred_parsed}
+    if result.message:
+        detail["message"] = result.message
+    status: Status = {"equal": "pass", "different": "wrong", "timeout": "timeout", "error": "error"}[result.outcome]  # type: ignore[assignment]
+    return Comparison(status, "symbolic", detail)
+
+
+def fast_equal(gold: str, pred: str, options: MathOptions) -> bool | None:
+    """Decide equality of two normalised answers without sympy, or None when unsure."""
+    gold_num, pred_num = parse_number(gold), parse_number(pred)
+    if gold_num is not None and pred_num is not None:
+        return numbers_equal(gold_num, pred_num, float_rounding=options.float_rounding)
+    gold_word, pred_word = plain_word(gold), plain_word(pred)
+    if gold_word is not None and pred_word is not None:
+        return gold_word == pred_word
+    gold_items, pred_items = compound(gold), compound(pred)
+    if gold_items is not None and pred_items is not None:
+        return _fast_compound(gold_items, pred_items, options)
+    return None
+
+
+def _fast_compound(gold: Compound, pred: Compound, options: MathOptions) -> bool | None:
+    unordered = options.multiple or gold.shape in _UNORDERED
+    if gold.shape in _UNORDERED and pred.shape in _UNORDERED:
+        pass
+    elif gold.shape != pred.shape:
+        return None
+    elif gold.shape == "interval" and gold.brackets != pred.brackets:
+        return False  # [1, 3) is not (1, 3]
+    gold_nums = [parse_number(normalize(item)) for item in gold.items]
+    pred_nums = [parse_number(normalize(item)) for item in pred.items]
+    if any(n is None for n in gold_nums) or any(n is None for n in pred_nums):
+        return None
+    if len(gold_nums) != len(pred_nums):
+        return False
+    if unordered:
+        unused = list(pred_nums)
+        for g in gold_nums:
+            match = next((p for p in unused if numbers_equal(g, p, float_rounding=options.float_rounding)), None)  # type: ignore[arg-type]
+            if match is None:
+                return False
+            unused.remove(match)
+        return True
+    return all(
+        numbers_equal(g, p, float_rounding=options.float_rounding)  # type: ignore[arg-type]
+        for g, p in zip(gold_nums, pred_nums)
+    )
+
+
+def grade_math(gold: str, response: str, *, truncated: bool = False, options: MathOptions = MathOptions()) -> Verdict:
+    """Grade one math response against the gold answer (``sample_key`` and ``problem_id`` left empty)."""
+    if options.answers_only:
+        answer, source = response, "given"
+    else:
+        if truncated:
+            return _verdict("truncated", None, {"reason": "the response was cut at the token limit"})
+        region = answer_region(response)
+        if region.unclosed_thought:
+            return _verdict("truncated", None, {"reason": "the thought section never closes"})
+        extraction = extract_math_answer(region.text, options.fallback)
+        if extraction.answer is None:
+            return _verdict("no_answer", None, {"reason": "no boxed answer or answer phrase after the reasoning"})
+        answer, source = extraction.answer, extraction.source
+    comparison = compare_answers(gold, answer, options)
+    return _verdict(comparison.status, answer, {"source": source, "path": comparison.path, **comparison.detail})
+
+
+def _verdict(status: Status, extracted: str | None, detail: dict[str, Any]) -> Verdict:
+    return Verdict(sample_key="", passed=status == "pass", status=status, extracted=extracted, detail=detail, grader=GRADER)

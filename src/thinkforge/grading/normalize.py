@@ -1,0 +1,251 @@
+"""String normalisation and the fast numeric path: settle common answers without sympy.
+
+The fast path only decides when it is sure (two plain numbers, two plain words, two lists of plain numbers
+of the same shape, identical normalised strings); everything else goes to the symbolic comparison.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal
+
+_DELIMS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
+_SPACING_RE = re.compile(r"\\(?:[,;:! ]|quad|qquad|displaystyle|textstyle|left|right|big|Big|bigg|Bigg)(?![a-zA-Z])")
+_DEGREE_RE = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree(?![a-zA-Z])|\^\s*\{\s*\\text\{\s*o\s*\}\s*\}")
+_FRAC_SHORT_RE = re.compile(r"\\frac\s*(\d)\s*(\d)")
+_FRAC_HALF_SHORT_RE = re.compile(r"\\frac\s*\{([^{}]*)\}\s*(\d)")
+_FRAC_NUM_SHORT_RE = re.compile(r"\\frac\s*(\d)\s*\{")
+_SQRT_SHORT_RE = re.compile(r"\\sqrt\s*([0-9a-zA-Z])")
+_TEXT_RE = re.compile(r"\\(?:text|textbf|textit|mathrm|mathbf|mbox|textnormal|operatorname)\s*\{([^{}]*)\}")
+_UNIT_WORDS = (
+    r"(?:degrees?|cm|mm|km|m|meters?|metres?|inches|inch|in|feet|foot|ft|yards?|miles?|units?|sq|square|"
+    r"cents?|dollars?|seconds?|secs?|s|minutes?|mins?|hours?|hrs?|days?|weeks?|years?|g|kg|grams?|pounds?|lbs?|"
+    r"liters?|litres?|mph|people|students|ways|points?|cubic|feet\^?2?)"
+)
+_TRAILING_UNIT_RE = re.compile(rf"^(.*?\d)\s*(?:\\text\{{\s*{_UNIT_WORDS}(?:\s+{_UNIT_WORDS})*\s*\}}|{_UNIT_WORDS}(?:\s+{_UNIT_WORDS})*)(?:\^?\{{?[23]\}}?)?$")
+_ASSIGN_RE = re.compile(r"^([a-zA-Z]|\\[a-zA-Z]+)(?:_\{?\w+\}?)?\s*=\s*([^=<>]+)$")
+_THOUSANDS_RE = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+
+
+def strip_delimiters(answer: str) -> str:
+    """Remove surrounding math delimiters (``$…$``, ``\\(…\\)``, ``\\[…\\]``) and whitespace."""
+    text = answer.strip()
+    changed = True
+    while changed:
+        changed = False
+        for left, right in _DELIMS:
+            if text.startswith(left) and text.endswith(right) and len(text) >= len(left) + len(right):
+                text = text[len(left) : len(text) - len(right)].strip()
+                changed = True
+    return text
+
+
+def is_percent(answer: str) -> bool:
+    """Whether the answer is written as a percentage."""
+    return bool(re.search(r"(?:\\?%|\bpercent\b)\s*\}?\s*$", answer.strip().rstrip(".$ ")))
+
+
+def strip_percent(answer: str) -> str:
+    """The answer without a trailing percent sign or word."""
+    return re.sub(r"\s*(?:\\?%|\\text\{\s*percent\s*\}|percent)\s*\}?\s*$", "", answer.strip()).strip()
+
+
+def normalize(answer: str) -> str:
+    """A canonical string for comparison: no delimiters, spacing macros, degree signs, units or wrappers."""
+    text = strip_delimiters(answer)
+    text = text.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
+    text = _FRAC_SHORT_RE.sub(r"\\frac{\1}{\2}", text)
+    text = _FRAC_HALF_SHORT_RE.sub(r"\\frac{\1}{\2}", text)
+    text = _FRAC_NUM_SHORT_RE.sub(r"\\frac{\1}{", text)
+    text = _SQRT_SHORT_RE.sub(r"\\sqrt{\1}", text)
+    text = _SPACING_RE.sub(" ", text)
+    text = text.replace("{,}", ",").replace("\\%", "%")
+    text = _DEGREE_RE.sub("", text)
+    text = re.sub(r"\s+", " ", text).strip().rstrip(".").strip()
+    unit = _TRAILING_UNIT_RE.match(text)
+    if unit:
+        text = unit.group(1)
+    text = _TEXT_RE.sub(lambda m: m.group(1), text).strip()
+    if text.startswith("\\") is False and text.startswith("{") and text.endswith("}") and _balanced(text[1:-1]):
+        text = text[1:-1]
+    assign = _ASSIGN_RE.match(text)
+    if assign and "," not in text and not re.search(r"[a-zA-Z]", re.sub(r"\\[a-zA-Z]+", "", assign.group(2))):
+        # "x = 3" is the value 3; "y = 2x + 3" stays an equation (its left side matters)
+        text = assign.group(2).strip()
+    if _THOUSANDS_RE.match(text):  # before spaces go: "3, 500" is a list, "3,500" a number
+        text = text.replace(",", "")
+    return text.replace(" ", "")
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += ch == "{"
+        depth -= ch == "}"
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+@dataclass(frozen=True)
+class Number:
+    """A plain number read exactly; ``decimal`` marks values written with a decimal point (rounded ones)."""
+
+    value: Fraction
+    decimal: bool
+    percent: bool
+
+
+_MAX_NUMBER_CHARS = 400
+_INT = r"-?\d+"
+_DEC = r"-?(?:\d+\.\d*|\.\d+)"
+_NUM_RE = re.compile(rf"^({_DEC}|{_INT})$")
+_SCI_RE = re.compile(rf"^({_DEC}|{_INT})(?:\\times|\\cdot|\*|×)10\^\{{?(-?\d+)\}}?$|^({_DEC}|{_INT})[eE]([+-]?\d+)$")
+_FRAC_RE = re.compile(rf"^(-?)\\frac\{{({_DEC}|{_INT})\}}\{{({_DEC}|{_INT})\}}$")
+_SLASH_RE = re.compile(rf"^({_INT})/({_INT})$")
+_REPEATING_RE = re.compile(r"^(-?)(\d*)\.(\d*)\\overline\{(\d+)\}$")
+
+
+def parse_number(norm: str) -> Number | None:
+    """Read a normalised answer as an exact number, or None (integers, decimals, fractions, a×10^k, percent)."""
+    if len(norm) > _MAX_NUMBER_CHARS:
+        return None  # beyond Python's int-string limit; left to the symbolic path (with its deadline)
+    percent = norm.endswith("%")
+    text = norm[:-1] if percent else norm
+    text = text.replace("−", "-")
+    m = _NUM_RE.match(text)
+    if m:
+        return Number(Fraction(m.group(1)), "." in m.group(1), percent)
+    m = _FRAC_RE.match(text)
+    if m:
+        num, den = Fraction(m.group(2)), Fraction(m.group(3))
+        if den == 0:
+            return None
+        sign = -1 if m.group(1) else 1
+        return Number(sign * num / den, "." in m.group(2) + m.group(3), percent)
+    m = _SLASH_RE.match(text)
+    if m:
+        den = Fraction(m.group(2))
+        if den == 0:
+            return None
+        return Number(Fraction(m.group(1)) / den, False, percent)
+    m = _REPEATING_RE.match(text)
+    if m:
+        return Number(_repeating(m.group(2), m.group(3), m.group(4), negative=bool(m.group(1))), False, percent)
+    m = _SCI_RE.match(text)
+    if m:
+        mantissa, exponent = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        exp = int(exponent)
+        if abs(exp) > 400:
+            return None
+        return Number(Fraction(mantissa) * Fraction(10) ** exp, "." in mantissa, percent)
+    return None
+
+
+def numbers_equal(gold: Number, pred: Number, *, float_rounding: int) -> bool:
+    """Exact equality; a decimal side is compared after rounding (1/3 ≡ 0.333333, never 123456 ≡ 123460).
+
+    Percent: when the gold is a percentage, ``50%`` ≡ ``50`` ≡ ``0.5``; a percent sign on the prediction
+    alone is read as a unit (``5%`` ≡ ``5``), never as a factor of 1/100.
+    """
+    candidates = [gold.value]
+    if gold.percent and not pred.percent:
+        candidates.append(gold.value / 100)
+    for target in candidates:
+        if _close(target, pred, float_rounding=float_rounding, gold_decimal=gold.decimal):
+            return True
+    return False
+
+
+def _close(target: Fraction, pred: Number, *, float_rounding: int, gold_decimal: bool) -> bool:
+    """Equal, or equal once rounded to ``float_rounding`` places when either side was written as a decimal."""
+    if target == pred.value:
+        return True
+    if not (pred.decimal or gold_decimal):
+        return False
+    scale = Fraction(10) ** float_rounding
+    return round(target * scale) == round(pred.value * scale)
+
+
+def _repeating(whole: str, fixed: str, period: str, *, negative: bool) -> Fraction:
+    """The exact value of ``whole.fixed(period)`` with the period repeating: 0.1\\overline{6} = 1/6."""
+    value = Fraction(int(whole or "0")) + Fraction(int(fixed or "0"), 10 ** len(fixed))
+    value += Fraction(int(period), (10 ** len(period) - 1) * 10 ** len(fixed))
+    return -value if negative else value
+
+
+_WORD_RE = re.compile(r"^[A-Za-z][A-Za-z '\-]*$")
+
+
+def plain_word(norm: str) -> str | None:
+    """The lower-cased text of an answer made only of words ("Monday", "yes", "Evelyn"), else None."""
+    if _WORD_RE.match(norm) and len(norm) > 1:
+        return norm.lower()
+    return None
+
+
+Shape = Literal["tuple", "interval", "set", "list"]
+
+
+@dataclass(frozen=True)
+class Compound:
+    """A bracketed or comma-separated answer: ordered tuple, interval, braced set or bare list."""
+
+    shape: Shape
+    items: tuple[str, ...]
+    #: Bracket characters, e.g. "[)" for a half-open interval; "" for a bare list.
+    brackets: str
+
+
+def split_top_level(text: str, sep: str = ",") -> list[str]:
+    """Split on ``sep`` outside of any brackets or braces."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts]
+
+
+def compound(norm: str) -> Compound | None:
+    """Read a normalised answer as a compound of at least two items, or None.
+
+    ``(a, b, …)`` is an ordered tuple (an open interval ``(a, b)`` compares the same way), ``[a, b)``-style
+    two-item brackets are intervals, ``\\{a, b\\}`` is a set and a bare ``a, b`` a list of answers.
+    """
+    if norm.startswith("\\{") and norm.endswith("\\}"):
+        items = split_top_level(norm[2:-2])
+        return Compound("set", tuple(items), "{}") if len(items) >= 2 else None
+    if len(norm) >= 2 and norm[0] in "([" and norm[-1] in ")]":
+        if not _closes_at_end(norm):
+            return None  # "(0, 1) \\cup (2, 3)": not one bracket group
+        items = split_top_level(norm[1:-1])
+        if len(items) < 2:
+            return None
+        brackets = norm[0] + norm[-1]
+        shape: Shape = "interval" if brackets != "()" and len(items) == 2 else "tuple"
+        return Compound(shape, tuple(items), brackets)
+    items = split_top_level(norm)
+    if len(items) >= 2 and all(items):
+        return Compound("list", tuple(items), "")
+    return None
+
+
+def _closes_at_end(text: str) -> bool:
+    """Whether the bracket opening at text[0] is the one that closes at text[-1]."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0 and i != len(text) - 1:
+                return False
+    return depth == 0

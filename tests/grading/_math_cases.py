@@ -1,0 +1,323 @@
+"""The math grading table: (gold, final answer as a model writes it, expected status), by category.
+
+Every bug found adds a row. Rows are graded twice by the tests: as an extracted answer (``answers_only``)
+and embedded in a realistic long response (reasoning, then the answer in one of the ways models end).
+"""
+
+from __future__ import annotations
+
+P, W = "pass", "wrong"
+
+INTEGERS = [
+    ("2", "2", P),
+    ("70", "70", P),
+    ("588", "588", P),
+    ("-4", "-4", P),
+    ("-4", "4", W),
+    ("0", "0", P),
+    ("0", "0.0", P),
+    ("17", "17.0", P),
+    ("17", "17.00", P),
+    ("204", "204.", P),
+    ("33", "033", P),
+    ("104", "140", W),
+    ("821", "812", W),
+    ("1", "-1", W),
+    ("25", "+25", P),
+    ("9", "\\mathbf{9}", P),
+    ("9", "{9}", P),
+    ("12", "\\textbf{12}", P),
+    ("7", "7 ", P),
+    ("3", "3.5", W),
+]
+
+MUST_NOT = [  # the original Sky-T1 grader's defects
+    ("5", "500", W),
+    ("500", "5", W),
+    ("5", "0.05", W),
+    ("123456", "123460", W),
+    ("123460", "123456", W),
+    ("(3,1)", "(1,3)", W),
+    ("(1,3)", "(3,1)", W),
+    ("(1, 2, 3)", "(3, 2, 1)", W),
+    ("0.5", "50\\%", W),
+    ("1000", "1", W),
+    ("12", "0.12", W),
+]
+
+DECIMALS_FRACTIONS = [
+    ("\\frac{1}{2}", "0.5", P),
+    ("0.5", "\\frac{1}{2}", P),
+    ("\\frac{1}{2}", "1/2", P),
+    ("\\frac{1}{2}", "\\dfrac{1}{2}", P),
+    ("\\frac{1}{2}", "\\tfrac{1}{2}", P),
+    ("\\frac{1}{2}", "\\frac12", P),
+    ("\\frac{1}{2}", "\\frac{2}{4}", P),
+    ("\\frac{1}{2}", "\\frac{1}{3}", W),
+    ("\\frac{3}{4}", "0.75", P),
+    ("\\frac{3}{4}", "0.7", W),
+    ("\\frac{1}{3}", "0.333333", P),
+    ("\\frac{1}{3}", "0.3333333333", P),
+    ("\\frac{1}{3}", "0.33", W),
+    ("\\frac{1}{3}", "0.3", W),
+    ("\\frac{2}{3}", "0.666667", P),
+    ("\\frac{2}{3}", "0.67", W),
+    ("-\\frac{1}{2}", "-0.5", P),
+    ("-\\frac{1}{2}", "\\frac{-1}{2}", P),
+    ("-\\frac{1}{2}", "0.5", W),
+    ("\\frac{7}{2}", "3.5", P),
+    ("\\frac{7}{2}", "3\\frac{1}{2}", P),
+    ("\\frac{9}{4}", "2.25", P),
+    ("1.25", "\\frac{5}{4}", P),
+    ("1.25", "1.250", P),
+    ("1.25", "1.2", W),
+    ("0.1", ".1", P),
+    ("\\frac{14}{3}", "\\dfrac{14}{3}", P),
+    ("\\frac{14}{3}", "4.666667", P),
+    ("\\frac{14}{3}", "4.67", W),
+    ("\\frac{1}{12}", "\\frac{1}{12}", P),
+    ("\\frac{5}{12}", "\\frac{12}{5}", W),
+    ("\\frac{a}{b}", "\\frac{a}{b}", P),
+    ("\\frac{\\sqrt{3}}{2}", "\\dfrac{\\sqrt{3}}{2}", P),
+    ("\\frac{\\sqrt{3}}{2}", "\\frac{\\sqrt3}{2}", P),
+    ("\\frac{\\sqrt{3}}{2}", "0.866025", P),
+    ("\\frac{\\sqrt{3}}{2}", "\\frac{1}{2}", W),
+    ("\\frac{1}{\\sqrt{2}}", "\\frac{\\sqrt{2}}{2}", P),
+    ("2.5", "\\frac{5}{2}", P),
+    ("3.14", "3.14", P),
+    ("3.14", "\\pi", W),
+    # repeating decimals are exact values, not approximations
+    ("\\frac{1}{3}", "0.\\overline{3}", P),
+    ("\\frac{1}{6}", "0.1\\overline{6}", P),
+    ("\\frac{14}{11}", "1.\\overline{27}", P),
+    ("0.\\overline{3}", "0.3", W),
+    # bug found: a relative tolerance once passed nearby large decimals
+    ("123456.7", "123456.8", W),
+    ("2.000001", "2.000002", W),
+]
+
+THOUSANDS_UNITS = [
+    ("1000", "1,000", P),
+    ("1000", "1{,}000", P),
+    ("1000", "1\\,000", P),
+    ("1234567", "1,234,567", P),
+    ("1234567", "1,234,576", W),
+    ("10000", "10,000", P),
+    ("10000", "1,000", W),
+    ("3500", "3, 500", W),  # bug found: a list with a space after the comma was read as 3,500
+    ("3, 500", "500, 3", P),
+    ("18", "18 \\text{ cm}", P),
+    ("18", "18\\text{ cm}^2", P),
+    ("18", "18 cm", P),
+    ("18", "18\\mbox{ inches}", P),
+    ("18", "19 \\text{ cm}", W),
+    ("30", "30^\\circ", P),
+    ("30", "30^{\\circ}", P),
+    ("30^\\circ", "30", P),
+    ("30^\\circ", "30 degrees", P),
+    ("30", "30°", P),
+    ("30", "60^\\circ", W),
+    ("150", "\\$150", P),
+    ("150", "150 \\text{ dollars}", P),
+    ("4", "4 \\text{ ways}", P),
+    ("12", "12 \\text{ units}^2", P),
+    ("7", "7\\text{ days}", P),
+    ("\\text{east}", "\\text{East}", P),
+]
+
+EQUATIONS = [
+    ("3", "x = 3", P),
+    ("3", "x=3", P),
+    ("3", "k = 3", P),
+    ("3", "x = 4", W),
+    ("-2", "a=-2", P),
+    ("\\frac{1}{2}", "p = \\frac{1}{2}", P),
+    ("x = 3", "3", P),
+    ("x = 3", "x = 3", P),
+    ("x = 3", "y = 3", W),  # bug found: the fast path dropped both variable names
+    ("y = 2x + 3", "y = 2x + 3", P),
+    ("y = 2x + 3", "y = 3 + 2x", P),
+    ("y = 2x + 3", "y = 2x - 3", W),
+    ("y = 2x + 3", "x = 2x + 3", W),  # bug found: the left side was dropped on the fast path
+    ("y = 2x + 3", "2x + 3", P),
+    ("k = \\frac{1}{2}", "\\frac{1}{2}", P),
+    ("y=-\\frac{1}{2}x+4", "y = -0.5x + 4", P),
+    ("2x - y = 1", "2x-y=1", P),
+    ("x^2 + y^2 = 25", "x^2+y^2=25", P),
+]
+
+PERCENT = [
+    ("50\\%", "50\\%", P),
+    ("50\\%", "50", P),
+    ("50\\%", "0.5", P),
+    ("50\\%", "50%", P),
+    ("50\\%", "5\\%", W),
+    ("50\\%", "0.05", W),
+    ("25", "25\\%", P),
+    ("25", "25%", P),
+    ("25", "0.25", W),
+    ("0.25", "25\\%", W),
+    ("12.5\\%", "0.125", P),
+    ("12.5\\%", "12.5", P),
+    ("40", "40 \\text{ percent}", P),
+]
+
+INTERVALS = [
+    ("[1, 3)", "[1,3)", P),
+    ("[1, 3)", "(1, 3)", W),
+    ("[1, 3)", "[1, 3]", W),
+    ("[1, 3)", "(1, 3]", W),
+    ("(-\\infty, 2)", "(-\\infty,2)", P),
+    ("(-\\infty, 2)", "(-\\infty, 2]", W),
+    ("(-\\infty, 2]", "(-\\infty, 2]", P),
+    ("[2, \\infty)", "[2,\\infty)", P),
+    ("[2, \\infty)", "(2, \\infty)", W),
+    ("(-\\infty,-2)\\cup(2,\\infty)", "(-\\infty, -2) \\cup (2, \\infty)", P),
+    ("(-\\infty,-2)\\cup(2,\\infty)", "(-\\infty, -2] \\cup [2, \\infty)", W),
+    ("[-\\frac{1}{2}, 1]", "[-0.5, 1]", P),
+    ("[0, \\frac{\\pi}{2}]", "\\left[0, \\frac{\\pi}{2}\\right]", P),
+    ("[0,1]", "[0, 2]", W),
+]
+
+TUPLES = [
+    ("(1, 2)", "(1,2)", P),
+    ("(1, 2)", "\\left(1, 2\\right)", P),
+    ("(1, 2)", "(2, 1)", W),
+    ("(3, -4)", "(3,-4)", P),
+    ("(3, -4)", "(-4, 3)", W),
+    ("(\\frac{1}{2}, 3)", "(0.5, 3)", P),
+    ("(2, 3, 5)", "(2,3,5)", P),
+    ("(2, 3, 5)", "(2, 5, 3)", W),
+    ("(2, 3, 5)", "(2, 3)", W),
+    ("(1, -2, 3)", "(1,-2,3)", P),
+    ("(\\sqrt{2}, \\pi)", "(\\sqrt 2, \\pi)", P),
+    ("(\\sqrt{2}, \\pi)", "(\\pi, \\sqrt{2})", W),
+    ("(0, 0)", "(0,0)", P),
+    ("(-1, \\frac{3}{2})", "\\left(-1, \\dfrac{3}{2}\\right)", P),
+]
+
+SETS = [  # "enter all solutions, separated by commas": order does not matter
+    ("1, 3", "3, 1", P),
+    ("1, 3", "1, 3", P),
+    ("1, 3", "1", W),
+    ("1, 3", "1, 3, 5", W),
+    ("-2, 1", "1, -2", P),
+    ("-2, 1", "1,-2", P),
+    ("\\frac{1}{2}, -3", "-3, 0.5", P),
+    ("2, -2", "\\pm 2", P),
+    ("1, 2, 3", "3, 1, 2", P),
+    ("1, 2, 3", "3, 1, 1", W),
+    ("\\frac{1}{3}, 2", "2, 0.333333", P),  # bug found: unordered lists compared decimals exactly
+    ("\\{1, 2\\}", "\\{2, 1\\}", P),
+    ("\\{1, 2\\}", "\\{1, 3\\}", W),
+    ("1+\\sqrt{2}, 1-\\sqrt{2}", "1-\\sqrt{2}, 1+\\sqrt{2}", P),
+    ("1+\\sqrt{2}, 1-\\sqrt{2}", "1 \\pm \\sqrt{2}", P),
+    ("1+\\sqrt{2}, 1-\\sqrt{2}", "1+\\sqrt{2}", W),
+    ("-1, 4", "x = -1, x = 4", P),
+]
+
+MATRICES = [
+    ("\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}", "\\begin{pmatrix}1\\\\2\\end{pmatrix}", P),
+    ("\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}", "\\begin{pmatrix} 2 \\\\ 1 \\end{pmatrix}", W),
+    ("\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}", "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}", P),
+    ("\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}", "\\begin{bmatrix}1&2\\\\3&4\\end{bmatrix}", P),
+    ("\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}", "\\begin{pmatrix}1&3\\\\2&4\\end{pmatrix}", W),
+    ("\\begin{pmatrix} \\frac{1}{2} \\\\ -1 \\end{pmatrix}", "\\begin{pmatrix} 0.5 \\\\ -1 \\end{pmatrix}", P),
+    ("\\begin{pmatrix} -1 \\\\ 2 \\\\ 5 \\end{pmatrix}", "\\begin{pmatrix} -1 \\\\ 2 \\\\ 5 \\end{pmatrix}", P),
+    ("\\begin{pmatrix} -1 \\\\ 2 \\\\ 5 \\end{pmatrix}", "\\begin{pmatrix} -1 \\\\ 2 \\\\ 6 \\end{pmatrix}", W),
+]
+
+PI_RADICALS = [
+    ("\\pi", "\\pi", P),
+    ("2\\pi", "2 \\pi", P),
+    ("2\\pi", "\\pi \\cdot 2", P),
+    ("2\\pi", "6.283185", P),
+    ("2\\pi", "6.28", W),
+    ("\\frac{\\pi}{4}", "\\frac{1}{4}\\pi", P),
+    ("\\frac{\\pi}{4}", "45^\\circ", W),
+    ("12\\pi", "12 \\pi \\text{ cm}^2", P),
+    ("\\sqrt{2}", "\\sqrt 2", P),
+    ("\\sqrt{2}", "2^{1/2}", P),
+    ("\\sqrt{2}", "1.414214", P),
+    ("\\sqrt{2}", "\\sqrt{3}", W),
+    ("2\\sqrt{3}", "\\sqrt{12}", P),
+    ("2\\sqrt{3}", "3\\sqrt{2}", W),
+    ("3\\sqrt{5}", "3 \\sqrt{5}", P),
+    ("\\frac{5\\sqrt{2}}{2}", "\\frac{5}{\\sqrt{2}}", P),
+    ("4 + 2\\sqrt{2}", "2\\sqrt{2} + 4", P),
+    ("4 + 2\\sqrt{2}", "4 - 2\\sqrt{2}", W),
+    ("\\sqrt[3]{2}", "2^{\\frac{1}{3}}", P),
+    ("6 - 2\\sqrt{5}", "6-2\\sqrt5", P),
+    ("10\\sqrt{3} + 8\\pi", "8\\pi + 10\\sqrt{3}", P),
+]
+
+SCIENTIFIC_EXPRESSIONS = [
+    ("3 \\times 10^{8}", "300000000", P),
+    ("3 \\times 10^{8}", "3e8", P),
+    ("3 \\times 10^{8}", "3 \\times 10^8", P),
+    ("3 \\times 10^{8}", "3 \\times 10^{9}", W),
+    ("1.5 \\times 10^{-3}", "0.0015", P),
+    ("1.5 \\times 10^{-3}", "0.015", W),
+    ("2^{10}", "1024", P),
+    ("x^2 + 2x + 1", "(x+1)^2", P),
+    ("x^2 + 2x + 1", "(x-1)^2", W),
+    ("\\frac{x+1}{x-1}", "\\frac{x+1}{x-1}", P),
+    ("2x - 3", "-3 + 2x", P),
+    ("a^2 b", "b a^2", P),
+    ("\\log_2 3", "\\frac{\\ln 3}{\\ln 2}", P),
+    ("e^2", "e^{2}", P),
+    ("3 + 4i", "3+4i", P),
+    ("3 + 4i", "3-4i", W),
+    ("\\binom{10}{3}", "120", P),
+    ("5!", "120", P),
+    ("\\frac{3}{4}x^2", "0.75x^2", P),
+]
+
+TEXT = [
+    ("\\text{Monday}", "\\text{Monday}", P),
+    ("\\text{Monday}", "Monday", P),
+    ("\\text{Monday}", "\\text{monday}", P),
+    ("\\text{Monday}", "\\text{Tuesday}", W),
+    ("\\text{(C)}", "\\text{(C)}", P),
+    ("\\text{(C)}", "(C)", P),
+    ("\\text{(C)}", "\\text{(D)}", W),
+    ("\\text{Evelyn}", "Evelyn", P),
+    ("\\text{Evelyn}", "Bob", W),
+    ("\\text{yes}", "Yes", P),
+    ("\\text{yes}", "no", W),
+    ("\\text{odd}", "\\text{even}", W),
+    ("\\text{odd}", "\\text{odd}", P),
+    ("\\text{Devon}", "\\textbf{Devon}", P),
+]
+
+ALL_PAIRS = [
+    *INTEGERS,
+    *MUST_NOT,
+    *DECIMALS_FRACTIONS,
+    *THOUSANDS_UNITS,
+    *EQUATIONS,
+    *PERCENT,
+    *INTERVALS,
+    *TUPLES,
+    *SETS,
+    *MATRICES,
+    *PI_RADICALS,
+    *SCIENTIFIC_EXPRESSIONS,
+    *TEXT,
+]
+
+REASONING = (
+    "Okay, let me think about this problem step by step. First I restate what is given and set up notation. "
+    "Trying a small case: with 2 items we get 4, with 3 items we get 9, and 17 looks suspicious, so let me "
+    "recompute. Hmm, wait, 123 + 456 = 579, not 589. Let me double-check the arithmetic once more before answering.\n"
+)
+
+TEMPLATES = [
+    "{r}Therefore, the final answer is $\\boxed{{{a}}}$.",
+    "<think>\n{r}</think>\n\nPutting it together, the answer is \\(\\boxed{{{a}}}\\).",
+    "<|begin_of_thought|>\n{r}<|end_of_thought|>\n\n<|begin_of_solution|>\n**Final Answer**\n\n\\[\n\\boxed{{{a}}}\n\\]\n<|end_of_solution|>",
+    "{r}So we conclude:\n\n$$\\boxed{{{a}}}$$",
+    "{r}The final answer is ${a}$. I hope it is correct.",
+    "{r}\n**Answer:** ${a}$",
+    "<think>{r}So it should be 42.</think>\nThus $\\fbox{{{a}}}$ is the answer.",
+]

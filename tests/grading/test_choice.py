@@ -1,0 +1,85 @@
+"""Multiple choice: the letter of the final answer, never the last capital letter anywhere."""
+
+from __future__ import annotations
+
+import pytest
+
+from thinkforge.errors import ValidationError
+from thinkforge.grading import grade_answer
+
+LONG = (
+    "Let me analyze each option. Option A suggests a Diels-Alder reaction, but the diene is not in the "
+    "s-cis conformation. Option C (the NMR shift) cannot be right because of the DEPT data. Option D is a trap.\n"
+)
+
+# (letters, gold, response, expected status, expected letter)
+CASES = [
+    ("ABCD", "B", "\\boxed{B}. This is a good choice.", "pass", "B"),
+    ("ABCD", "B", LONG + "The answer is \\boxed{B}", "pass", "B"),
+    ("ABCD", "B", LONG + "Final answer: $\\boxed{\\text{(B)}}$", "pass", "B"),
+    ("ABCD", "B", LONG + "$\\boxed{(B)}$", "pass", "B"),
+    ("ABCD", "B", LONG + "\\boxed{\\textbf{B}}", "pass", "B"),
+    ("ABCD", "B", LONG + "\\boxed{B) 42 m/s}", "pass", "B"),
+    ("ABCD", "C", LONG + "\\boxed{B}", "wrong", "B"),
+    ("ABCD", "B", LONG + "Therefore, the answer is (B).", "pass", "B"),
+    ("ABCD", "B", LONG + "So the correct answer is B.", "pass", "B"),
+    ("ABCD", "B", LONG + "Answer: B", "pass", "B"),
+    ("ABCD", "B", LONG + "**Answer:** B", "pass", "B"),
+    ("ABCD", "B", LONG + "**Answer: (B)**", "pass", "B"),
+    ("ABCD", "B", LONG + "The correct option is B, since the others fail.", "pass", "B"),
+    ("ABCD", "D", LONG + "The answer is D", "pass", "D"),
+    ("ABCD", "A", LONG + "The answer is (A) because of sterics.", "pass", "A"),
+    ("ABCD", "B", LONG + "\n\nB", "pass", "B"),
+    ("ABCD", "B", LONG + "\n\n(B)", "pass", "B"),
+    ("ABCD", "B", LONG + "\n\n**B**", "pass", "B"),
+    ("ABCD", "B", LONG + "\n\nB.", "pass", "B"),
+    ("ABCD", "A", "<think>" + LONG + "Hmm, maybe C. No wait.</think>\nThe answer is A.", "pass", "A"),
+    ("ABCD", "A", "<|begin_of_thought|>" + LONG + "<|end_of_thought|>\n<|begin_of_solution|>\n\\boxed{A}\n<|end_of_solution|>", "pass", "A"),
+    # never the last capital letter anywhere
+    ("ABCD", "B", LONG + "I think this is about DNA and RNA in a CRISPR system.", "no_answer", None),
+    ("ABCD", "B", "Considering all of this, I cannot decide. Maybe check with NMR. A", "pass" if False else "no_answer", None),
+    ("ABCD", "C", LONG + "Both A and C look plausible.", "no_answer", None),
+    ("ABCD", "B", "The answer is Alice's theorem.", "no_answer", None),
+    ("ABCD", "B", "", "no_answer", None),
+    # letters outside the valid range are not answers
+    ("ABCD", "B", LONG + "The answer is (E).", "no_answer", None),
+    ("ABCD", "B", LONG + "\\boxed{E}", "no_answer", None),
+    ("ABCDEFGHIJ", "J", LONG + "The answer is (J).", "pass", "J"),
+    ("ABCDEFGHIJ", "J", LONG + "\\boxed{J}", "pass", "J"),
+    ("ABCDEFGHIJ", "E", LONG + "Answer: E", "pass", "E"),
+    ("ABCDEFGHIJ", "E", LONG + "Answer: F", "wrong", "F"),
+    # the thought section is not mined
+    ("ABCD", "B", "<think>The answer is B.", "truncated", None),
+    ("ABCD", "B", "<think>" + LONG + "</think>", "no_answer", None),
+    # the last statement wins
+    ("ABCD", "C", LONG + "At first I thought the answer is A. After checking, the answer is C.", "pass", "C"),
+    ("ABCD", "C", LONG + "The answer is \\boxed{C}, not B as I first thought.", "pass", "C"),
+]
+
+
+@pytest.mark.parametrize("letters,gold,response,status,letter", CASES)
+def test_choice_letter_is_read_from_the_final_answer(letters: str, gold: str, response: str, status: str, letter: str | None) -> None:
+    verdict = grade_answer(gold, response, "choice", letters=letters)
+    assert (verdict.status, verdict.extracted) == (status, letter), verdict.detail
+    assert verdict.passed == (status == "pass")
+    assert verdict.grader == "choice/1"
+
+
+def test_truncated_choice_response_is_truncated_even_with_a_letter() -> None:
+    verdict = grade_answer("B", LONG + "The answer is B", "choice", truncated=True)
+    assert verdict.status == "truncated"
+
+
+@pytest.mark.parametrize("given,status", [("B", "pass"), ("(B)", "pass"), ("\\text{B}", "pass"), ("C", "wrong"), ("", "no_answer"), ("Z", "no_answer")])
+def test_extracted_letters_are_compared_directly(given: str, status: str) -> None:
+    assert grade_answer("B", given, "choice", answers_only=True).status == status
+
+
+def test_gold_outside_the_letters_is_a_clear_error() -> None:
+    with pytest.raises(ValidationError, match="gold"):
+        grade_answer("E", "\\boxed{E}", "choice", letters="ABCD")
+
+
+def test_unknown_option_is_a_clear_error() -> None:
+    with pytest.raises(ValidationError, match="options.letter"):
+        grade_answer("B", "B", "choice", letter="ABCD")
