@@ -53,7 +53,7 @@ class DemoDefaults:
     task: str = "gsm8k"
     model: str = "default"
     n_questions: int = 8
-    max_new_tokens: int = 320
+    max_new_tokens: int = 512
     batch_size: int = 8
     #: Run directory, relative to the working directory; a second `make demo` resumes it instantly.
     out: str = "runs/demo"

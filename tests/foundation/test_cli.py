@@ -34,3 +34,30 @@ def test_models_json_reports_the_default_model(capsys):
     assert data["installed"] is True
     assert data["name"] == "SmolLM2-135M-Instruct"
     assert data["gguf_path"].endswith(".gguf")
+
+
+def test_unknown_config_key_is_one_clear_error_and_writes_nothing(tmp_path):
+    out = tmp_path / "run"
+    result = run_cli("generate", "--task", "gsm8k", "--out", str(out), "sampling.temprature=0.5")
+    assert result.returncode == 2
+    assert "unknown config key 'sampling.temprature'" in result.stderr
+    assert result.stderr.count("error:") == 1
+    assert not out.exists()
+
+
+def test_unknown_key_in_recipe_file_names_file_and_line(tmp_path):
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text("task: gsm8k\nmodel: default\nsampling:\n  temperature: 0.7\n  top_k: 20\n")
+    result = run_cli("generate", "--config", str(recipe), "--out", str(tmp_path / "run"))
+    assert result.returncode == 2
+    assert f"{recipe}:5:" in result.stderr and "sampling.top_k" in result.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_malformed_jsonl_input_names_file_and_line(tmp_path):
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text('{"gold": "1", "response": "\\\\boxed{1}"}\n{"gold": "2", "response": \n')
+    result = run_cli("grade-pairs", str(pairs))
+    assert result.returncode == 2
+    assert f"{pairs}:2:" in result.stderr
+    assert result.stdout == ""

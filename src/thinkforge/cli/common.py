@@ -24,7 +24,7 @@ T = TypeVar("T")
 
 #: Console for human-readable output (stdout); errors and logs go to stderr.
 console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:

@@ -89,6 +89,7 @@ class RunStore:
         self._lock_fh: Any = None
         self._shard: Path | None = None
         self._shard_count = 0
+        self._readonly = False
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -118,6 +119,18 @@ class RunStore:
         except BaseException:
             store.close()
             raise
+        return store
+
+    @classmethod
+    def read(cls, root: str | Path, *, stage: str = "run", layout: StoreDefaults = STORE) -> "RunStore":
+        """A read-only view of an existing stage (its stored config, its records); takes no lock."""
+        root = Path(root)
+        store = cls(root, stage, {}, layout)
+        if not store.config_path.is_file():
+            raise ThinkforgeError(f"{root}: no '{stage}' stage here ({store.config_path.name} is missing)")
+        with open(store.config_path, encoding="utf-8") as fh:
+            store.config = yaml.safe_load(fh) or {}
+        store._readonly = True
         return store
 
     @property
@@ -206,6 +219,8 @@ class RunStore:
     # ------------------------------------------------------------------ writing
     def append(self, records: Iterable[Record | Mapping[str, Any]]) -> int:
         """Append records durably to this session's shard; returns how many were written."""
+        if self._readonly:
+            raise ThinkforgeError(f"{self.root}: stage '{self.stage}' was opened read-only")
         objs = [r.to_dict() if isinstance(r, Record) else dict(r) for r in records]
         if not objs:
             return 0

@@ -1,0 +1,247 @@
+"""The ``hf`` backend: transformers ``generate`` on CPU or GPU, batched with left padding.
+
+Prompts are rendered with the tokenizer's chat template, sorted by length (longest first) and cut into
+batches of ``batch_size`` so that little padding is computed. Sampling uses one ``torch.Generator`` per row,
+seeded with the sample's own seed: a row's random draws do not depend on the other rows of its batch.
+
+What is guaranteed: the same requests with the same batch size give the same texts (the batch plan is a
+pure function of the requests, and resuming after a crash removes whole batches, so the remaining batches
+are planned exactly as before); greedy decoding gives the same texts whatever the batching, up to the
+floating-point effect of padding, which can in rare cases flip a near-tie between two tokens.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Iterator, Sequence
+
+from thinkforge.backends.base import Completion, GenerationRequest, SamplingParams
+from thinkforge.defaults import BACKENDS, BackendDefaults
+from thinkforge.errors import ConfigError
+from thinkforge.records import Sample
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HFOptions:
+    """Throughput knobs of the hf backend (none of them changes what a sample is)."""
+
+    batch_size: int = BACKENDS.hf_batch_size
+    device: str = BACKENDS.hf_device
+    dtype: str = BACKENDS.hf_dtype
+
+    @classmethod
+    def from_defaults(cls, defaults: BackendDefaults) -> "HFOptions":
+        return cls(batch_size=defaults.hf_batch_size, device=defaults.hf_device, dtype=defaults.hf_dtype)
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` → ``cuda`` when a GPU is visible, else ``cpu``."""
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+def resolve_dtype(dtype: str, device: str) -> Any:
+    """``auto`` → bfloat16 on GPU, float32 on CPU; otherwise the named torch dtype."""
+    import torch
+
+    if dtype == "auto":
+        return torch.bfloat16 if device.startswith("cuda") else torch.float32
+    try:
+        return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[dtype]
+    except KeyError:
+        raise ConfigError(f"hf dtype must be auto, float32, bfloat16 or float16, got {dtype!r}") from None
+
+
+def load_model_and_tokenizer(path: str, device: str, dtype: Any) -> tuple[Any, Any]:
+    """Load a causal LM and its tokenizer from a local directory or hub id (offline-friendly)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+    model.to(device)
+    model.eval()
+    return model, tokenizer
+
+
+def plan_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
+    """Indices grouped into batches: longest first, ties in input order (a pure function of its input)."""
+    if batch_size < 1:
+        raise ConfigError(f"batch size must be >= 1, got {batch_size}")
+    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def encode_prompt(tokenizer: Any, request: GenerationRequest) -> list[int]:
+    """Token ids of a request's chat-templated prompt, generation prompt appended."""
+    text = tokenizer.apply_chat_template(request.messages, add_generation_prompt=True, tokenize=False)
+    return list(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def plan_requests(
+    requests: Sequence[GenerationRequest], tokenizer: Any, batch_size: int
+) -> list[list[GenerationRequest]]:
+    """Batches of requests by prompt length; requests with different sampling never share a batch.
+
+    A pure function of the requests: the Ray runner plans in the driver with this same function, so a
+    replica runs exactly the batch a single process would have run.
+    """
+    groups: dict[SamplingParams, list[GenerationRequest]] = {}
+    for request in requests:
+        groups.setdefault(request.sampling, []).append(request)
+    batches: list[list[GenerationRequest]] = []
+    for group in groups.values():
+        lengths = [len(encode_prompt(tokenizer, r)) for r in group]
+        batches.extend([[group[i] for i in batch] for batch in plan_batches(lengths, batch_size)])
+    return batches
+
+
+class PerRowSampler:
+    """A logits processor that samples each row with its own generator and returns a one-hot choice.
+
+    Run under greedy ``generate`` (``do_sample=False``): the argmax of the returned scores is the token
+    drawn here, so per-row seeds decide the output regardless of the other rows.
+    """
+
+    def __init__(self, seeds: Sequence[int], temperature: float, top_p: float, device: str) -> None:
+        import torch
+
+        self.temperature = temperature
+        self.top_p = top_p
+        self.generators = [torch.Generator(device=device).manual_seed(int(s)) for s in seeds]
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        import torch
+
+        logits = scores.float() / self.temperature
+        probs = torch.softmax(logits, dim=-1)
+        if self.top_p < 1.0:
+            sorted_probs, sorted_idx = torch.sort(probs, descending=True, dim=-1)
+            cumulative = torch.cumsum(sorted_probs, dim=-1)
+            drop_sorted = cumulative - sorted_probs > self.top_p  # keep the smallest prefix reaching top_p
+            drop = torch.zeros_like(drop_sorted).scatter(-1, sorted_idx, drop_sorted)
+            probs = probs.masked_fill(drop, 0.0)
+        chosen = torch.stack(
+            [torch.multinomial(probs[i], 1, generator=g) for i, g in enumerate(self.generators)]
+        )
+        out = torch.full_like(scores, float("-inf"))
+        return out.scatter(1, chosen.to(scores.device), 0.0)
+
+
+class HFBackend:
+    """Batched transformers generation; yields the samples of each batch as soon as it finishes."""
+
+    name = "hf"
+
+    def __init__(
+        self,
+        model: str,
+        options: HFOptions = HFOptions(),
+        *,
+        model_obj: Any = None,
+        tokenizer: Any = None,
+    ) -> None:
+        """Load ``model`` (a path or hub id), or use an already loaded ``model_obj`` + ``tokenizer``."""
+        self.options = options
+        self.device = resolve_device(options.device)
+        if model_obj is None or tokenizer is None:
+            model_obj, tokenizer = load_model_and_tokenizer(model, self.device, resolve_dtype(options.dtype, self.device))
+        self.model = model_obj
+        self.tokenizer = tokenizer
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        self.eos_ids = _eos_ids(model_obj, tokenizer)
+
+    # ------------------------------------------------------------------ planning
+    def encode(self, request: GenerationRequest) -> list[int]:
+        """Token ids of the request's chat-templated prompt (generation prompt appended)."""
+        return encode_prompt(self.tokenizer, request)
+
+    def plan(self, requests: Sequence[GenerationRequest]) -> list[list[GenerationRequest]]:
+        """The batches ``generate`` will run, in order (see :func:`plan_requests`)."""
+        return plan_requests(requests, self.tokenizer, self.options.batch_size)
+
+    # ------------------------------------------------------------------ generation
+    def generate(self, requests: Sequence[GenerationRequest]) -> Iterator[list[Sample]]:
+        """Yield the samples of each batch as it finishes."""
+        for batch in self.plan(requests):
+            yield self.generate_batch(batch)
+
+    def generate_batch(self, batch: Sequence[GenerationRequest]) -> list[Sample]:
+        """Run one batch (all with the same sampling) through ``model.generate``."""
+        import torch
+        from transformers import GenerationConfig, LogitsProcessorList
+
+        sampling = batch[0].sampling
+        encoded = [self.encode(r) for r in batch]
+        width = max(len(e) for e in encoded)
+        input_ids = torch.tensor([[self.pad_id] * (width - len(e)) + e for e in encoded], device=self.device)
+        attention = torch.tensor([[0] * (width - len(e)) + [1] * len(e) for e in encoded], device=self.device)
+        config = GenerationConfig(
+            do_sample=False,
+            max_new_tokens=sampling.max_tokens,
+            pad_token_id=self.pad_id,
+            eos_token_id=sorted(self.eos_ids),
+            stop_strings=list(sampling.stop) or None,
+        )
+        processors = LogitsProcessorList()
+        if not sampling.greedy:
+            processors.append(PerRowSampler([r.seed for r in batch], sampling.temperature, sampling.top_p, self.device))
+        start = time.perf_counter()
+        with torch.inference_mode():
+            output = self.model.generate(
+                input_ids=input_ids,
+                attention_mask=attention,
+                generation_config=config,
+                logits_processor=processors,
+                tokenizer=self.tokenizer if sampling.stop else None,
+            )
+        elapsed = time.perf_counter() - start
+        generated = output[:, width:].tolist()
+        return [
+            request.to_sample(self._completion(tokens, len(prompt), sampling, elapsed), self.name)
+            for request, prompt, tokens in zip(batch, encoded, generated)
+        ]
+
+    def _completion(self, tokens: list[int], prompt_tokens: int, sampling: SamplingParams, elapsed: float) -> Completion:
+        """Cut a row at its end-of-sequence token or stop string and say why it ended."""
+        end = next((i for i, t in enumerate(tokens) if t in self.eos_ids or t == self.pad_id), None)
+        kept = tokens if end is None else tokens[:end]
+        text = self.tokenizer.decode(kept, skip_special_tokens=True)
+        cut = _first_stop(text, sampling.stop)
+        if cut is not None:
+            # Finished by a stop string (rows are padded afterwards): the stop string is not part of the text.
+            return Completion(text[:cut], "stop", prompt_tokens, len(kept), elapsed)
+        if end is not None and tokens[end] in self.eos_ids:
+            return Completion(text, "stop", prompt_tokens, end + 1, elapsed)
+        return Completion(text, "length", prompt_tokens, len(kept), elapsed)
+
+    def close(self) -> None:
+        self.model = None
+
+
+def _first_stop(text: str, stops: Sequence[str]) -> int | None:
+    """Position of the earliest stop string in ``text``, if any."""
+    hits = [text.find(s) for s in stops if s and s in text]
+    return min(hits) if hits else None
+
+
+def _eos_ids(model: Any, tokenizer: Any) -> set[int]:
+    ids: set[int] = set()
+    configured = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    if isinstance(configured, int):
+        ids.add(configured)
+    elif configured:
+        ids.update(int(i) for i in configured)
+    if tokenizer.eos_token_id is not None:
+        ids.add(int(tokenizer.eos_token_id))
+    if not ids:
+        raise ConfigError("the model defines no end-of-sequence token; cannot tell finished rows apart")
+    return ids

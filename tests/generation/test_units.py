@@ -1,0 +1,126 @@
+"""Pure pieces of the generate stage: seeds, batch plans, backoff, Retry-After, sampling resolution, cost."""
+
+from __future__ import annotations
+
+import email.utils
+import random
+
+import pytest
+
+from thinkforge.backends.base import SamplingParams, sample_seed
+from thinkforge.backends.hf import plan_batches
+from thinkforge.backends.openai import backoff_delay, parse_retry_after
+from thinkforge.errors import ConfigError
+from thinkforge.generate.accounting import Prices, Usage, cost_usd
+from thinkforge.generate.config import GenerateConfig, SamplingConfig, identity, resolve_n, resolve_sampling
+from thinkforge.records import Sample
+
+
+def test_sample_seed_depends_on_run_seed_problem_and_index_only() -> None:
+    assert sample_seed(0, "p", 0) == sample_seed(0, "p", 0)
+    seeds = {sample_seed(s, p, i) for s in (0, 1) for p in ("a", "b") for i in range(4)}
+    assert len(seeds) == 16
+    assert all(0 <= s < 2**31 - 1 for s in seeds)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"temperature": -0.1}, "temperature"),
+        ({"top_p": 0.0}, "top_p"),
+        ({"top_p": 1.5}, "top_p"),
+        ({"max_tokens": 0}, "max_tokens"),
+    ],
+)
+def test_invalid_sampling_is_refused_naming_the_field(kwargs: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        SamplingParams(**kwargs)
+
+
+def test_sampling_round_trips_through_plain_data() -> None:
+    s = SamplingParams(temperature=0.7, top_p=0.9, max_tokens=12, seed=3, stop=("</s>",))
+    assert SamplingParams.from_dict(s.to_dict()) == s
+
+
+@pytest.mark.parametrize(
+    "lengths, batch_size, expected",
+    [
+        ([], 2, []),
+        ([5], 4, [[0]]),
+        ([1, 9, 5, 7], 2, [[1, 3], [2, 0]]),  # longest first
+        ([3, 3, 3], 2, [[0, 1], [2]]),  # ties keep input order
+        ([2, 8, 8, 1, 4], 3, [[1, 2, 4], [0, 3]]),
+    ],
+)
+def test_batch_plan_sorts_by_length_longest_first(lengths: list[int], batch_size: int, expected: list[list[int]]) -> None:
+    assert plan_batches(lengths, batch_size) == expected
+
+
+def test_resuming_removes_whole_batches_so_the_rest_is_planned_the_same() -> None:
+    lengths = [4, 9, 1, 7, 7, 3, 8, 2]
+    full = plan_batches(lengths, 3)
+    done = set(full[1])  # a middle batch finished before the crash
+    remaining = [i for i in range(len(lengths)) if i not in done]
+    replanned = plan_batches([lengths[i] for i in remaining], 3)
+    assert [[remaining[j] for j in b] for b in replanned] == [b for b in full if set(b) != done]
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [(None, None), ("", None), ("3", 3.0), ("0.5", 0.5), ("-4", 0.0), ("soon", None)],
+)
+def test_retry_after_seconds(value: str | None, expected: float | None) -> None:
+    assert parse_retry_after(value) == expected
+
+
+def test_retry_after_http_date() -> None:
+    now = 1_800_000_000.0
+    header = email.utils.formatdate(now + 7, usegmt=True)
+    assert parse_retry_after(header, now=now) == pytest.approx(7.0, abs=1.0)
+
+
+def test_backoff_is_full_jitter_and_capped() -> None:
+    rng = random.Random(0)
+    for attempt in range(8):
+        cap = min(10.0, 0.5 * 2**attempt)
+        delays = [backoff_delay(attempt, 0.5, 10.0, rng) for _ in range(200)]
+        assert all(0.0 <= d <= cap for d in delays)
+        assert max(delays) > cap * 0.8
+
+
+def test_sampling_precedence_flag_then_task_then_default() -> None:
+    task_default = {"temperature": 0.7, "max_tokens": 32768, "n": 8}
+    s = resolve_sampling(SamplingConfig(max_tokens=16), task_default)
+    assert (s.temperature, s.max_tokens, s.top_p, s.seed) == (0.7, 16, 1.0, 0)
+    assert resolve_n(GenerateConfig(task="t"), task_default) == 8
+    assert resolve_n(GenerateConfig(task="t", n=2), task_default) == 2
+    with pytest.raises(ConfigError, match="n must be"):
+        resolve_n(GenerateConfig(task="t", n=0), task_default)
+
+
+def test_run_identity_leaves_out_slice_and_throughput_knobs() -> None:
+    s = SamplingParams(max_tokens=8)
+    a = identity(GenerateConfig(task="t", n=1, limit=2), s)
+    b = identity(GenerateConfig(task="t", n=4, limit=10, ids=("x",), out="elsewhere"), s)
+    assert a == b
+    assert identity(GenerateConfig(task="t", backend="openai"), s) != a
+    assert identity(GenerateConfig(task="t", system_prompt="sky_t1"), s) != a
+
+
+@pytest.mark.parametrize(
+    "usage, prices, expected",
+    [
+        (Usage(prompt_tokens=1_000_000, completion_tokens=2_000_000), Prices(1.0, 4.0, 2.96, 0), 9.0),
+        (Usage(wall_s=1800.0), Prices(0.0, 0.0, 2.0, 8), 8.0),  # half an hour on 8 GPUs at $2
+        (Usage(prompt_tokens=500, completion_tokens=500, wall_s=3600.0), Prices(0.0, 0.0, 2.96, 0), 0.0),
+    ],
+)
+def test_cost_estimate(usage: Usage, prices: Prices, expected: float) -> None:
+    assert cost_usd(usage, prices) == pytest.approx(expected)
+
+
+def test_usage_counts_failures_apart() -> None:
+    ok = Sample(problem_id="p", model="m", index=0, text="x", finish_reason="stop", prompt_tokens=3, completion_tokens=5)
+    bad = Sample(problem_id="p", model="m", index=1, text="", finish_reason="error")
+    u = Usage().add([ok, bad, ok])
+    assert (u.samples, u.failed, u.prompt_tokens, u.completion_tokens) == (2, 1, 6, 10)

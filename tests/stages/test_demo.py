@@ -1,0 +1,23 @@
+"""The demo runs the real default model through generate → grade, prints the table, and resumes instantly."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from thinkforge.defaults import DEMO
+from thinkforge.demo import run_demo
+
+
+@pytest.mark.slow
+def test_demo_generates_grades_and_resumes(tmp_path):
+    settings = replace(DEMO, n_questions=2, max_new_tokens=24, batch_size=2)
+    first = run_demo(settings, out=str(tmp_path / "demo"))
+    assert [row.problem_id for row in first.rows] == ["gsm8k/0", "gsm8k/1"]
+    assert [row.gold for row in first.rows] == ["18", "3"]
+    assert first.generate.generated == 2 and first.grade.samples == 2
+    assert all(row.status in {"pass", "wrong", "no_answer", "truncated"} for row in first.rows)
+    again = run_demo(settings, out=str(tmp_path / "demo"))
+    assert again.generate.generated == 0 and again.grade.graded_now == 0
+    assert again.rows == first.rows
