@@ -8,6 +8,7 @@ import pytest
 
 from judge_data import humaneval, mbpp
 from thinkforge.grading.code import JudgeOptions, extract_program, grade_code, judge_many, outputs_match
+from thinkforge.grading.code.compare import values_match
 from thinkforge.records import Problem, Sample
 from thinkforge.sandbox import SandboxPool
 
@@ -39,6 +40,31 @@ ASSERT = Problem(id="inc", task="t", domain="code", prompt="inc",
                  reference={"style": "assertion", "test_program": "assert inc(1) == 2\nassert inc(-1) == 0\n"})
 
 ADD_OK = "a, b = map(int, input().split())\nprint(a + b)\n"
+
+# Forgers: each writes harness records with the real nonce, claiming every test passed, then exits.
+_FORGE_EMIT = (
+    "import __main__, json, os\n"
+    "def forge(nonce, records):\n"
+    "    for rec in records:\n"
+    "        os.write(__main__._OUT, (nonce + ' ' + json.dumps(rec) + '\\n').encode())\n"
+    "    os._exit(0)\n"
+)
+_PASSES = "[{'phase': 'test', 'index': i, 'status': 'pass', 'got': '4', 'value': 4} for i in range(%d)]"
+_RETURNED = "[{'phase': 'test', 'index': i, 'status': 'returned', 'value': 4} for i in range(2)]"
+_REWIND = "os.lseek(0, 0, 0)\nforge(os.read(0, 4096).split(b'\\n')[0].decode(), %s)\n"
+FORGE_REWIND_2 = _FORGE_EMIT + _REWIND % (_PASSES % 2)
+FORGE_REWIND_1 = _FORGE_EMIT + _REWIND % (_PASSES % 1)
+_FIND_NONCE = (
+    "import sys\nf = sys._getframe()\n"
+    "while 'nonce' not in f.f_locals:\n    f = f.f_back\n"
+)
+FORGE_FRAMES = _FORGE_EMIT + _FIND_NONCE + f"forge(f.f_locals['nonce'], {_RETURNED})\n"
+FORGE_JUNK = _FIND_NONCE + (  # records that are not objects, or nested too deep to decode, must not crash the judge
+    "import __main__, os\nn = f.f_locals['nonce']\n"
+    "os.write(__main__._OUT, (n + ' [1]\\n' + n + ' ' + '[' * 100000 + ']' * 100000 + '\\n').encode())\n"
+    "os._exit(0)\n"
+)
+FORGE_LOAD_PASS = _FORGE_EMIT + _FIND_NONCE + "forge(f.f_locals['nonce'], [{'phase': 'load', 'status': 'pass'}])\n"
 
 # (problem, response, expected status) — one line per behaviour; a new bug costs one line.
 TABLE = [
@@ -72,6 +98,16 @@ TABLE = [
     (ASSERT, "```python\ndef inc(x):\n    return 1 / 0\n```", "runtime_error"),
     (ASSERT, "```python\nimport sys\nsys.exit(0)\n```", "runtime_error"),
     (ASSERT, "```python\nimport time\ndef inc(x):\n    time.sleep(100)\n```", "timeout"),
+    # verdict forgeries: a wrong solution must not pass by tampering with the in-sandbox harness
+    (FUNC, "```python\nimport __main__\n__main__._equal = lambda *a: True\n"
+           "class Solution:\n    def double(self, x):\n        return 0\n```", "wrong"),
+    (FUNC, "```python\nclass Solution:\n    def double(self, x):\n        class N(int):\n"
+           "            def __eq__(self, o):\n                return True\n        return N(0)\n```", "wrong"),
+    (FUNC, f"```python\n{FORGE_REWIND_2}```", "runtime_error"),  # nonce read back from a rewound stdin
+    (ASSERT, f"```python\n{FORGE_REWIND_1}```", "runtime_error"),
+    (FUNC, f"```python\n{FORGE_FRAMES}```", "wrong"),  # nonce found by walking the harness's frames
+    (ASSERT, f"```python\n{FORGE_LOAD_PASS}```", "runtime_error"),
+    (FUNC, f"```python\n{FORGE_JUNK}```", "runtime_error"),  # a forged load record claiming "pass"
 ]
 
 
@@ -109,6 +145,15 @@ def test_task_options_override_defaults(pool):
 ])
 def test_output_comparison(got, expected, mode, match):
     assert outputs_match(got, expected, mode, 1e-6) == match
+
+
+@pytest.mark.parametrize("got,expected,match", [
+    (4, 4, True), (4, 4.0000001, True), (True, 1, False), (1, True, False), (False, False, True),
+    ([1, [2.0]], [1, [2]], True), ([1], [1, 2], False), ({"a": 1}, {"a": 1.0}, True), ({"a": 1}, {"b": 1}, False),
+    ("4", 4, False), (None, None, True), (None, 0, False), (float("nan"), float("nan"), False),
+])
+def test_functional_value_comparison(got, expected, match):
+    assert values_match(got, expected, 1e-6) == match
 
 
 def test_extraction_prefers_python_block():

@@ -183,6 +183,35 @@ CASES = {
         "print(open_fds)\n",
         {"ok"},
     ),
+    "sysv_ipc_outlives_the_run": (  # detached SysV segments belong to no process: no watchdog sees them
+        "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nlibc.shmat.restype = ctypes.c_void_p\n"
+        "for _ in range(4):\n"
+        "    shmid = libc.shmget(0, 64 << 20, 0o1600)\n"
+        "    if shmid < 0:\n"
+        "        break\n"
+        "    addr = libc.shmat(shmid, None, 0)\n"
+        "    ctypes.memset(addr, 1, 64 << 20)\n"
+        "    libc.shmdt(ctypes.c_void_p(addr))\n"
+        "print('shmget', shmid, ctypes.get_errno(), 'msgget', libc.msgget(0, 0o1600))\n",
+        {"ok"},
+    ),
+    "memfd_hoard": (  # unmapped memfd pages count in no process's RSS
+        "import os\nstashed, fds = 0, []\n"
+        "try:\n"
+        "    while stashed < 1024:\n"
+        "        fd = os.memfd_create('hoard')\n"
+        "        fds.append(fd)\n"
+        "        try:\n"
+        "            for _ in range(8):\n"
+        "                os.write(fd, b'x' * (8 << 20))\n"
+        "                stashed += 8\n"
+        "        except OSError:\n"
+        "            pass\n"
+        "except OSError as e:\n"
+        "    print('stopped', e.errno)\n"
+        "print('stashed', stashed)\n",
+        {"ok"},
+    ),
     "thread_bomb": (
         "import threading, time\nts = []\n"
         "for _ in range(10000):\n"
@@ -224,6 +253,13 @@ def test_hostile_program_is_contained(env, name):
         assert "ptrace -1 1" in result.stdout and "mount -1 1" in result.stdout
     if name == "inherited_fds":
         assert result.stdout.strip() == "[]"
+    if name == "sysv_ipc_outlives_the_run":
+        assert "shmget -1 1 msgget -1" in result.stdout, result.stdout
+        for _ in range(2):  # whichever worker answers, no segment of an earlier run is left
+            left = env["pool"].run("print(open('/proc/sysvipc/shm').read().splitlines()[1:])")
+            assert left.stdout == "[]\n", left
+    if name == "memfd_hoard":
+        assert int(result.stdout.split()[-1]) < LIMITS.memory_mb, result.stdout
     if name == "tcp_to_loopback_listener":
         assert "Error" in result.stderr
 

@@ -101,22 +101,25 @@ def prctl(option: int, arg2: int = 0, arg3: int = 0, arg4: int = 0, arg5: int = 
 
 #: x86_64 system call numbers of everything the filter inspects (from the kernel's syscall_64.tbl).
 _X86_64 = {
-    "socket": 41, "socketpair": 53, "clone": 56, "ptrace": 101, "syslog": 103, "personality": 135,
-    "vhangup": 153, "pivot_root": 155, "adjtimex": 159, "chroot": 161, "acct": 163, "settimeofday": 164,
-    "mount": 165, "umount2": 166, "swapon": 167, "swapoff": 168, "reboot": 169, "iopl": 172, "ioperm": 173,
-    "init_module": 175, "delete_module": 176, "quotactl": 179, "lookup_dcookie": 212, "clock_settime": 227,
-    "kexec_load": 246, "add_key": 248, "request_key": 249, "keyctl": 250, "migrate_pages": 256,
-    "unshare": 272, "move_pages": 279, "perf_event_open": 298, "name_to_handle_at": 303,
-    "open_by_handle_at": 304, "setns": 308, "process_vm_readv": 310, "process_vm_writev": 311, "kcmp": 312,
-    "finit_module": 313, "kexec_file_load": 320, "bpf": 321, "userfaultfd": 323, "io_uring_setup": 425,
+    "shmget": 29, "socket": 41, "socketpair": 53, "semget": 64, "msgget": 68, "clone": 56, "ptrace": 101,
+    "syslog": 103, "personality": 135, "vhangup": 153, "pivot_root": 155, "adjtimex": 159, "chroot": 161,
+    "acct": 163, "settimeofday": 164, "mount": 165, "umount2": 166, "swapon": 167, "swapoff": 168, "reboot": 169,
+    "iopl": 172, "ioperm": 173, "init_module": 175, "delete_module": 176, "quotactl": 179, "lookup_dcookie": 212,
+    "clock_settime": 227, "kexec_load": 246, "add_key": 248, "request_key": 249, "keyctl": 250,
+    "migrate_pages": 256, "unshare": 272, "move_pages": 279, "perf_event_open": 298, "name_to_handle_at": 303,
+    "open_by_handle_at": 304, "setns": 308, "memfd_create": 319, "process_vm_readv": 310, "process_vm_writev": 311,
+    "kcmp": 312, "finit_module": 313, "kexec_file_load": 320, "bpf": 321, "userfaultfd": 323, "io_uring_setup": 425,
     "io_uring_enter": 426, "io_uring_register": 427, "open_tree": 428, "move_mount": 429, "fsopen": 430,
     "fsconfig": 431, "fsmount": 432, "fspick": 433, "clone3": 435, "pidfd_getfd": 438, "mount_setattr": 442,
+    "memfd_secret": 447,
 }
 _AUDIT_ARCH = {"x86_64": 0xC000003E}
 SYSCALLS: dict[str, int] = _X86_64 if platform.machine() == "x86_64" else {}
 
 #: Calls that are refused with EPERM: debugging other processes, namespaces and mounts, kernel keyrings,
-#: modules, BPF, io_uring (a seccomp bypass surface), clock and system settings.
+#: modules, BPF, io_uring (a seccomp bypass surface), clock and system settings; and memory no process's RSS
+#: shows, which the watchdog cannot cap: memfds (unbounded in number and size) and SysV IPC objects (they
+#: also outlive the program in the server's IPC namespace).
 DENIED_SYSCALLS = (
     "ptrace", "syslog", "vhangup", "pivot_root", "adjtimex", "chroot", "acct", "settimeofday", "mount",
     "umount2", "swapon", "swapoff", "reboot", "iopl", "ioperm", "init_module", "delete_module", "quotactl",
@@ -124,7 +127,8 @@ DENIED_SYSCALLS = (
     "unshare", "move_pages", "perf_event_open", "name_to_handle_at", "open_by_handle_at", "setns",
     "process_vm_readv", "process_vm_writev", "kcmp", "finit_module", "kexec_file_load", "bpf", "userfaultfd",
     "io_uring_setup", "io_uring_enter", "io_uring_register", "open_tree", "move_mount", "fsopen", "fsconfig",
-    "fsmount", "fspick", "pidfd_getfd", "mount_setattr",
+    "fsmount", "fspick", "pidfd_getfd", "mount_setattr", "memfd_create", "memfd_secret", "shmget", "msgget",
+    "semget",
 )
 
 _BPF_LD_W_ABS = 0x20

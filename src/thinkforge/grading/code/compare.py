@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 COMPARE_MODES = ("exact", "tokens")
 
@@ -26,6 +27,25 @@ def outputs_match(got: str, expected: str, mode: str = "exact", float_tol: float
         a, b = got.split(), expected.split()
         return len(a) == len(b) and all(_token_match(x, y, float_tol) for x, y in zip(a, b))
     raise ValueError(f"unknown compare mode {mode!r} (known: {', '.join(COMPARE_MODES)})")
+
+
+def values_match(got: Any, want: Any, tol: float = 1e-6) -> bool:
+    """True when a functional test's return value (already plain JSON data) equals the expected value.
+
+    Runs in the judge, never in the sandbox, so a solution cannot tamper with it. Booleans match only
+    booleans; numbers match within ``tol`` when either is a float; lists and dicts match element-wise.
+    """
+    if isinstance(got, bool) or isinstance(want, bool):
+        return type(got) is type(want) and got == want
+    if isinstance(got, (int, float)) and isinstance(want, (int, float)):
+        if isinstance(got, float) or isinstance(want, float):
+            return got == want or math.isclose(got, want, rel_tol=tol, abs_tol=tol)
+        return got == want
+    if isinstance(got, list) and isinstance(want, list):
+        return len(got) == len(want) and all(values_match(g, w, tol) for g, w in zip(got, want))
+    if isinstance(got, dict) and isinstance(want, dict):
+        return got.keys() == want.keys() and all(values_match(got[k], want[k], tol) for k in got)
+    return type(got) is type(want) and got == want
 
 
 def _token_match(got: str, want: str, tol: float) -> bool:

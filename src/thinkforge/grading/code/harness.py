@@ -1,11 +1,15 @@
 """The in-sandbox test harness for functional and assertion tests (all tests of a sample in one execution).
 
 The harness is a fixed program; the solution arrives as ``solution.py`` in the work dir and the test spec on
-stdin: first a per-execution nonce line, then one JSON line. Each test result is printed on the real stdout as
-``<nonce> <json>``; the solution's own prints are captured separately. A solution that exits early, or forges
-result lines without the nonce, therefore cannot pass (the nonce is read before the solution runs and is not in
-its namespace). Per-test timeouts use an interval timer inside the sandboxed process; the sandbox's own
-wall-clock limit backs it up.
+stdin: first a per-execution nonce line, then one JSON line (stdin is then replaced by /dev/null so the solution
+cannot rewind it). Each test result is printed on the real stdout as ``<nonce> <json>``; the solution's own prints
+are captured separately, so stray prints and an early exit cannot pass.
+
+The solution shares this process, so nothing here is trusted to decide a pass: functional tests only report
+the plain-JSON value each call returned and the judge compares it with the expected value, which never enters
+the sandbox. Assertion tests (the test program runs beside the solution) remain forgeable by a solution that
+deliberately inspects the harness (e.g. walks its frames); see the judge's notes. Per-test timeouts use an
+interval timer inside the sandboxed process; the sandbox's own wall-clock limit backs it up.
 """
 
 from __future__ import annotations
@@ -47,20 +51,6 @@ def _plain(value):
 _Unconvertible = object()
 
 
-def _equal(got, want, tol):
-    if isinstance(got, bool) or isinstance(want, bool):
-        return got is want or (type(got) is type(want) and got == want)
-    if isinstance(got, (int, float)) and isinstance(want, (int, float)):
-        if isinstance(got, float) or isinstance(want, float):
-            return math.isclose(got, want, rel_tol=tol, abs_tol=tol) or got == want
-        return got == want
-    if isinstance(got, list) and isinstance(want, list):
-        return len(got) == len(want) and all(_equal(g, w, tol) for g, w in zip(got, want))
-    if isinstance(got, dict) and isinstance(want, dict):
-        return got.keys() == want.keys() and all(_equal(got[k], want[k], tol) for k in got)
-    return got == want
-
-
 def _run(fn, timeout):
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
@@ -73,6 +63,9 @@ def _main():
     nonce = sys.stdin.readline().strip()
     spec = json.loads(sys.stdin.readline())
     sys.stdin = io.StringIO("")
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)  # the spec's memfd could be rewound to read the nonce
+    os.close(null)
     signal.signal(signal.SIGALRM, _alarm)
     limit = spec["detail_chars"]
     timeout = spec["timeout_s"]
@@ -154,15 +147,13 @@ def _functional(nonce, spec, ns, captured, timeout, limit):
             got = _plain(got)
             if got is _Unconvertible:
                 status, error, got = "wrong", "return value is not JSON-like", None
-            elif _equal(got, test["expected"], spec["float_tol"]):
-                status, error = "pass", None
             else:
-                status, error = "wrong", None
+                status, error = "returned", None  # the judge compares the value outside the sandbox
         except BaseException as exc:
             status, error = _finish(exc), _error_text(exc, limit)
-        _emit(nonce, {"phase": "test", "index": index, "status": status, "error": error,
+        _emit(nonce, {"phase": "test", "index": index, "status": status, "error": error, "value": got,
                       "time_s": time.perf_counter() - start, "got": repr(got)[:limit]})
-        if status != "pass" and spec["stop_on_first_failure"]:
+        if status != "returned" and spec["stop_on_first_failure"]:
             return
 
 

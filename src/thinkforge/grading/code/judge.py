@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 
 from thinkforge.defaults import JUDGE, JudgeDefaults
 from thinkforge.errors import ValidationError
-from thinkforge.grading.code.compare import COMPARE_MODES, outputs_match
+from thinkforge.grading.code.compare import COMPARE_MODES, outputs_match, values_match
 from thinkforge.grading.code.extract import extract_program
 from thinkforge.grading.code.harness import HARNESS_FILENAME, HARNESS_SOURCE, SOLUTION_FILENAME
 from thinkforge.records import Problem, Sample, Verdict
@@ -25,6 +25,8 @@ STYLES = ("stdin", "functional", "assertion")
 #: Sandbox statuses → verdict statuses.
 _RUN_STATUS = {"runtime_error": "runtime_error", "timeout": "timeout", "memory": "memory",
                "output_limit": "output_limit", "killed": "runtime_error", "sandbox_error": "sandbox_error"}
+#: Failure statuses the in-sandbox harness may report; anything else it claims is not believed.
+_HARNESS_FAILURES = frozenset({"compile_error", "runtime_error", "timeout", "memory", "wrong"})
 #: Seconds added to the harness execution's limit for interpreter work outside the tests.
 _HARNESS_SLACK_S = 2.0
 
@@ -184,7 +186,8 @@ def _judge_harness(program: str, style: str, reference: Mapping[str, Any], opts:
         "detail_chars": opts.detail_chars, "float_tol": opts.float_tol,
         "stop_on_first_failure": opts.stop_on_first_failure, "test_program": reference.get("test_program"),
         "func_name": reference.get("func_name"), "class_name": reference.get("class_name"),
-        "tests": reference.get("tests") or [],
+        # only the arguments: expected values stay here, out of the solution's reach
+        "tests": [{"args": t["args"]} for t in reference.get("tests") or []],
     }
     nonce = secrets.token_hex(16)
     total = min(opts.total_timeout_s, opts.timeout_s * n_units + _HARNESS_SLACK_S)
@@ -194,15 +197,26 @@ def _judge_harness(program: str, style: str, reference: Mapping[str, Any], opts:
         limits=_limits(opts, total),
     )
     records = _harness_records(run.stdout, nonce)
-    tests = []
+    expected = [t.get("expected") for t in reference.get("tests") or []]
+    tests: list[dict[str, Any]] = []
     for rec in records:
         if rec.get("phase") in ("compile", "load"):
-            return rec["status"], [{"index": 0, "status": rec["status"], "error": rec.get("error"),
-                                    "stderr": run.stderr[-opts.detail_chars:]}]
-        test = {k: rec.get(k) for k in ("index", "status", "time_s") if k in rec}
-        if rec["status"] != "pass":
-            test.update({k: rec[k] for k in ("error", "got", "output") if rec.get(k)})
+            status = _harness_failure(rec.get("status"))
+            return status, [{"index": 0, "status": status, "error": str(rec.get("error"))[-opts.detail_chars:],
+                             "stderr": run.stderr[-opts.detail_chars:]}]
+        if rec.get("phase") != "test" or rec.get("index") != len(tests) or len(tests) >= n_units:
+            continue  # duplicated, reordered or surplus records (e.g. from a forked copy) are ignored
+        status = rec.get("status")
+        if style == "functional" and status == "returned":
+            status = "pass" if _value_passes(rec.get("value"), expected[len(tests)], opts) else "wrong"
+        elif not (style == "assertion" and status == "pass"):
+            status = _harness_failure(status)
+        test = {"index": len(tests), "status": status, "time_s": rec.get("time_s")}
+        if status != "pass":
+            test.update({k: str(rec[k])[-opts.detail_chars:] for k in ("error", "got", "output") if rec.get(k)})
         tests.append(test)
+        if status != "pass" and opts.stop_on_first_failure:
+            break
     failing = [t["status"] for t in tests if t["status"] != "pass"]
     if failing:
         return failing[0], tests
@@ -215,15 +229,29 @@ def _judge_harness(program: str, style: str, reference: Mapping[str, Any], opts:
     return status, tests
 
 
+def _value_passes(got: Any, want: Any, opts: JudgeOptions) -> bool:
+    try:
+        return values_match(got, want, opts.float_tol)
+    except RecursionError:  # a value nested deeper than any expected one
+        return False
+
+
+def _harness_failure(status: Any) -> str:
+    """A failure status reported by the harness, or ``runtime_error`` for anything else it claims."""
+    return status if status in _HARNESS_FAILURES else "runtime_error"
+
+
 def _harness_records(stdout: str, nonce: str) -> list[dict[str, Any]]:
     records = []
     marker = nonce + " "
     for line in stdout.splitlines():
         if line.startswith(marker):
             try:
-                records.append(json.loads(line[len(marker):]))
-            except json.JSONDecodeError:
+                record = json.loads(line[len(marker):])
+            except (ValueError, RecursionError):  # written inside the sandbox: may be anything
                 continue
+            if isinstance(record, dict):
+                records.append(record)
     return records
 
 
