@@ -76,6 +76,34 @@ def test_unreachable_server_reports_failures_stores_nothing_and_rerun_retries(tm
     assert len(json.loads((out / ACCOUNTING_FILE).read_text())["sessions"]) == 2
 
 
+def test_recipe_values_and_flag_precedence(tmp_path: Path) -> None:
+    from thinkforge.cli.generate import load
+    from thinkforge.cli.main import build_parser
+
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(
+        "task: gsm8k\nbackend: openai\nsampling:\n  temperature: 0.6\n  stop: ['</s>']\n"
+        "openai:\n  concurrency: 16\n  rpm: 120\npricing:\n  usd_per_1m_completion_tokens: 2.5\n"
+    )
+    args = build_parser().parse_args(
+        ["generate", "--config", str(recipe), "--temperature", "0.9", "--out", "x", "openai.n_mode=auto"]
+    )
+    config = load(args)
+    assert (config.task, config.backend, config.out) == ("gsm8k", "openai", "x")
+    assert config.sampling.temperature == 0.9 and config.sampling.stop == ("</s>",)
+    assert (config.openai.concurrency, config.openai.rpm, config.openai.n_mode) == (16, 120.0, "auto")
+    assert config.pricing.usd_per_1m_completion_tokens == 2.5
+
+
+def test_unknown_recipe_key_names_file_and_line(tmp_path: Path) -> None:
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text("task: gsm8k\nsampling:\n  temprature: 0.6\n")
+    proc = cli("--config", str(recipe), "--out", str(tmp_path / "r"), check=False)
+    assert proc.returncode == 2
+    assert f"{recipe}:3" in proc.stderr and "sampling.temprature" in proc.stderr
+    assert not (tmp_path / "r").exists()
+
+
 # ---------------------------------------------------------------------------------------- real backends
 @pytest.mark.slow
 def test_openai_run_extends_with_larger_n_and_limit(tmp_path: Path, llama_server: str) -> None:
@@ -121,8 +149,9 @@ def test_sigkill_then_rerun_gives_the_uninterrupted_sample_set_and_texts(tmp_pat
     partial = stored(out)
     assert proc.returncode == -signal.SIGKILL
     assert 0 < len(partial) < 8, "the run must be killed between its first and last batch"
-    resumed = cli(*HF_ARGS, "--out", str(out))
-    assert f"{len(partial)}" in resumed.stderr or resumed.returncode == 0
+    cli(*HF_ARGS, "--out", str(out))
+    sessions = json.loads((out / ACCOUNTING_FILE).read_text())["sessions"]
+    assert [(s["already_done"], s["generated"]) for s in sessions] == [(len(partial), 8 - len(partial))]
     records = stored(out)
     assert len(records) == 8 and len({r["key"] for r in records}) == 8
     assert comparable(records) == comparable(stored(reference_run))
