@@ -94,6 +94,14 @@ DECIMALS_FRACTIONS = [
     # bug found: a relative tolerance once passed nearby large decimals
     ("123456.7", "123456.8", W),
     ("2.000001", "2.000002", W),
+    # bug found: rounding to 6 decimal places made every number below 5e-7 equal (Minerva's 3.89e-10)
+    ("3.89e-10", "3.89e-11", W),
+    ("3.89e-10", "3.89 \\times 10^{-10}", P),
+    ("1.5 \\times 10^{-7}", "0", W),
+    ("0", "1.5 \\times 10^{-7}", W),
+    ("0.0000001", "0.0000002", W),
+    ("\\frac{1}{3000}", "0.000333333", P),
+    ("\\frac{1}{3000}", "0.000333", W),
 ]
 
 THOUSANDS_UNITS = [
@@ -105,10 +113,26 @@ THOUSANDS_UNITS = [
     ("10000", "10,000", P),
     ("10000", "1,000", W),
     ("3500", "3, 500", W),  # bug found: a list with a space after the comma was read as 3,500
+    # bug found: MATH's ",\\!" thousands separator made the gold a list (10,\\!080 passed "80, 10")
+    ("10,\\!080", "80, 10", W),
+    ("10,\\!080", "10, 80", W),
+    ("10,\\!080", "10080", P),
+    ("10,\\!080", "10,080", P),
+    ("11,\\! 111,\\! 111,\\! 100", "11111111100", P),
+    ("\\$32,\\!348", "32348", P),
     ("3, 500", "500, 3", P),
     ("18", "18 \\text{ cm}", P),
     ("18", "18\\text{ cm}^2", P),
     ("18", "18 cm", P),
+    # bug found: a bare unit word was cut from the end of any expression ("x+2m" passed "x+2")
+    ("x+2m", "x+2", W),
+    ("n+2s", "n+2", W),
+    ("a+3m^2", "a+3", W),
+    ("2m", "2", W),
+    ("18", "18 m", P),
+    ("18", "18cm", P),
+    ("18", "18 cm^2", P),
+    ("1200", "1,200 feet", P),
     ("18", "18\\mbox{ inches}", P),
     ("18", "19 \\text{ cm}", W),
     ("30", "30^\\circ", P),
@@ -290,6 +314,46 @@ TEXT = [
     ("\\text{Devon}", "\\textbf{Devon}", P),
 ]
 
+BASES = [  # bug found: Math-Verify drops a base subscript, so 52_8 passed as 52_9
+    ("52_8", "52_8", P),
+    ("52_8", "52", P),
+    ("52_8", "52_9", W),
+    ("52_8", "53_8", W),
+    ("52_8", "42", W),
+    ("4210_{5}", "4210_5", P),
+    ("4210_{5}", "4210_{6}", W),
+    ("1011_2", "1011_{2}", P),
+    ("52_8", "52_80", W),
+    ("52_8", "52_1", W),
+]
+
+VARIABLES_NOT_UNITS = [
+    # bug found: Math-Verify's unit stripping dropped variables named like units (Minerva's "\frac{1}{\sqrt{2}}c",
+    # "\frac{1}{m} t", OlympiadBench's "6m"): the right answer failed and the answer without the variable passed
+    ("\\frac{1}{\\sqrt{2}}c", "\\frac{c}{\\sqrt{2}}", P),
+    ("\\frac{1}{\\sqrt{2}}c", "\\frac{1}{\\sqrt{2}}", W),
+    ("\\frac{1}{m} t", "\\frac{t}{m}", P),
+    ("\\frac{1}{m} t", "\\frac{1}{m}", W),
+    ("\\frac{37}{4} m", "\\frac{37m}{4}", P),
+    ("\\frac{37}{4} m", "\\frac{37}{4}", W),
+    ("6m", "6", W),
+    ("3t", "3", W),
+    ("x + 2s", "x + 2", W),
+    # units in \text{} / \mbox{} are still units
+    ("10", "10 \\text{ m/s}", P),
+    ("864", "864 \\mbox{ inches}^2", P),
+    ("5", "5 \\text{ apples}", P),
+    ("\\frac{1}{2}", "\\frac{1}{2} \\text{ hour}", P),
+    ("4\\sqrt{2}", "4\\sqrt{2} \\text{ cm}", P),
+    ("\\text{Monday}", "\\text{Monday}", P),
+    ("40", "40 \\mathrm{~km}", P),  # Minerva's style
+    ("1.6", "1.6 \\mathrm{~m}", P),
+    ("3 \\times 10^{8}", "3 \\times 10^{8} \\mathrm{~m} / \\mathrm{s}", P),
+    ("9.8", "9.8 \\mathrm{~m} / \\mathrm{s}^{2}", P),
+    ("2e", "2\\mathrm{e}", P),
+    ("2e", "2", W),
+]
+
 ALL_PAIRS = [
     *INTEGERS,
     *MUST_NOT,
@@ -304,6 +368,8 @@ ALL_PAIRS = [
     *PI_RADICALS,
     *SCIENTIFIC_EXPRESSIONS,
     *TEXT,
+    *BASES,
+    *VARIABLES_NOT_UNITS,
 ]
 
 REASONING = (

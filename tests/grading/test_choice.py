@@ -54,6 +54,22 @@ CASES = [
     # the last statement wins
     ("ABCD", "C", LONG + "At first I thought the answer is A. After checking, the answer is C.", "pass", "C"),
     ("ABCD", "C", LONG + "The answer is \\boxed{C}, not B as I first thought.", "pass", "C"),
+    # bug found: a hedge between two letters passed on its first letter
+    ("ABCD", "B", LONG + "The answer is B and C.", "no_answer", None),
+    ("ABCD", "B", LONG + "Answer: (B) or (C)", "no_answer", None),
+    ("ABCD", "B", LONG + "The answer is B/C.", "no_answer", None),
+    ("ABCD", "B", LONG + "\\boxed{B \\text{ and } C}", "no_answer", None),
+    ("ABCD", "B", LONG + "\\boxed{B or C}", "no_answer", None),
+    ("ABCD", "B", LONG + "The answer is A. On reflection, the answer is B or D.", "no_answer", None),
+    ("ABCD", "A", LONG + "The answer is A, since it is the only option left.", "pass", "A"),
+    ("ABCD", "A", LONG + "The answer is A, and B is a distractor.", "pass", "A"),
+    # bug found: with ten options the pronoun "I" was read as choice I
+    ("ABCDEFGHIJ", "I", LONG + "The answer is I think (C).", "no_answer", None),
+    ("ABCDEFGHIJ", "I", LONG + "The correct answer is I believe C", "no_answer", None),
+    ("ABCDEFGHIJ", "I", LONG + "The answer is I'm fairly sure C.", "no_answer", None),
+    ("ABCDEFGHIJ", "I", LONG + "The answer is (I).", "pass", "I"),
+    ("ABCDEFGHIJ", "I", LONG + "Answer: I", "pass", "I"),
+    ("ABCDEFGHIJ", "I", LONG + "The answer is I because the others fail.", "pass", "I"),
 ]
 
 

@@ -30,10 +30,20 @@ EXTRACT_CASES = [
     ("Answer: 12.5", "12.5"),
     ("**Answer:** $x = 3$", "x = 3"),
     ("**Final Answer**: 204", "204"),
+    # bug found: a markdown "Final Answer" heading without a colon was not read
+    ("**Final Answer**\n\n42", "42"),
+    ("**Final Answer** 42", "42"),
+    ("### Final Answer\n$\\frac{1}{2}$", "\\frac{1}{2}"),
+    ("**Final Answer**\n\nThe total is 42 apples.", None),  # a heading before prose is not an answer phrase
     ("So the answer is \\(2\\sqrt{3}\\).", "2\\sqrt{3}"),
     ("Thus the answer is \\[\\frac{5}{2}\\]", "\\frac{5}{2}"),
     ("The final answer is $\\$150$.", "\\$150"),
     ("Therefore the answer is 3.14 exactly.", "3.14 exactly"),
+    # bug found: the reason after the answer was read as part of it ("5, since 5 is prime")
+    ("The answer is 5, since 5 is prime.", "5"),
+    ("The answer is 12 because each pair is counted twice.", "12"),
+    ("The final answer is 7, which is the smallest such prime.", "7"),
+    ("The answer is 5, 6", "5, 6"),
     # a box beats an answer phrase that comes later in prose
     ("\\boxed{8}. The answer is obviously correct.", "8"),
     # an unclosed box is not an answer; an earlier complete one is
@@ -62,6 +72,8 @@ REASONING_CASES = [
     ("<|begin_of_thought|>" + THINK + "\\boxed{99}", "99", "truncated"),
     ("<|begin_of_thought|>" + THINK + "<|end_of_thought|>\n<|begin_of_solution|>\n\\boxed{99}\n<|end_of_solution|>", "99", "pass"),
     ("<think>" + THINK + "\\boxed{99}</think>", "99", "no_answer"),  # the box is inside the thoughts only
+    # bug found: a second thought section opened after the first closed was mined although it never closed
+    ("<think>x</think>\n<think>" + THINK + "\\boxed{99}", "99", "truncated"),
     ("<think>" + THINK + "</think>\nThe answer is 99", "99", "pass"),
     # a separate-reasoning server: the text holds only the answer
     ("The answer is $\\boxed{99}$.", "99", "pass"),
@@ -91,6 +103,7 @@ def test_a_response_cut_at_the_token_limit_is_truncated_never_mined() -> None:
         ("Answer: 14", "last_number", "pass", "14"),
         ("She pays $\\boxed{14}$ in total after 3 days.", "last_number", "pass", "14"),
         ("No number here.", "last_number", "no_answer", None),
+        ("**Final Answer**\nShe pays 14 dollars in total.", "last_number", "pass", "14"),
     ],
 )
 def test_last_number_fallback_is_opt_in(response: str, fallback: str, status: str, extracted: str | None) -> None:
@@ -111,6 +124,11 @@ def test_helpers_on_their_own() -> None:
     assert last_boxed("no boxes") is None
     assert phrase_answer("Final answer: 3") == "3"
     assert last_number("values 1, 2 and 3,000.") == "3000"
+    # bug found: any comma was read as a thousands separator ("1,2,3" -> 123), a hyphen as a minus sign
+    assert last_number("the roots are 1,2,3") == "3"
+    assert last_number("pages 10-14") == "14"
+    assert last_number("it drops to -14.5 degrees") == "-14.5"
+    assert last_number("1,234,567 and 12,34") == "34"
     assert answer_region("<think>x</think>y").text == "y"
     assert answer_region("<think>x").unclosed_thought
 

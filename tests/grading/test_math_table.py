@@ -33,3 +33,20 @@ def test_answer_inside_a_long_response_is_graded_as_expected(gold: str, response
     verdict = grade_answer(gold, response)
     assert verdict.status == expected, (verdict.extracted, verdict.detail)
     assert verdict.extracted is not None and verdict.extracted.strip() == answer.strip()
+
+
+# (gold, answer, options, expected): options from a problem's reference
+OPTION_CASES = [
+    # bug found: OlympiadBench's "multiple" flag made one ordered pair unordered
+    ("(-\\frac{1}{2}, \\frac{7}{2})", "(\\frac{7}{2}, -\\frac{1}{2})", {"multiple": True}, "wrong"),
+    ("(-\\frac{1}{2}, \\frac{7}{2})", "(-0.5, 3.5)", {"multiple": True}, "pass"),
+    ("1, 3", "3, 1", {"multiple": True}, "pass"),
+    ("1, 3", "1", {"multiple": True}, "wrong"),
+    ("(1,1), (3,2)", "(3,2), (1,1)", {"multiple": True}, "pass"),
+    ("(1,1), (3,2)", "(1,1), (2,3)", {"multiple": True}, "wrong"),
+]
+
+
+@pytest.mark.parametrize("gold,answer,options,expected", OPTION_CASES)
+def test_options_change_only_what_they_say(gold: str, answer: str, options: dict, expected: str) -> None:
+    assert grade_answer(gold, answer, answers_only=True, **options).status == expected

@@ -114,3 +114,25 @@ def test_grading_and_timeouts_work_inside_ray_workers() -> None:
         assert ray.get(refs, timeout=HANG_BOUND_S * 2) == ["pass", "wrong", "timeout"]
     finally:
         ray.shutdown()
+
+
+def test_a_process_with_many_open_files_can_still_grade() -> None:
+    # bug found: select() raises ValueError for descriptors >= 1024, which a busy server easily reaches
+    import os
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip("the file-descriptor limit is too low to open 1100 files")
+    if soft != resource.RLIM_INFINITY and soft < 1200:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1200, hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    pool = symbolic.SymbolicPool(max_workers=1)
+    try:
+        result = pool.compare("2\\sqrt{3}", "\\sqrt{12}", timeout_s=30.0, float_rounding=6)
+        assert result.outcome == "equal", result.message
+    finally:
+        pool.close()
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

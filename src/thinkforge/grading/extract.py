@@ -46,6 +46,8 @@ def answer_region(text: str) -> AnswerRegion:
             close_at, close_len = i, len(marker)
     if close_at >= 0:
         region = text[close_at + close_len :]
+        if any(marker in region for marker in THOUGHT_OPEN):
+            return AnswerRegion(text="", unclosed_thought=True)  # a later thought section never closed
     elif any(marker in text for marker in THOUGHT_OPEN):
         return AnswerRegion(text="", unclosed_thought=True)
     else:
@@ -122,8 +124,10 @@ def last_boxed(text: str, *, join_adjacent: bool = True) -> str | None:
 
 
 _PHRASE_RE = re.compile(
-    r"(?:final\s+answer|(?<![a-z])answer)\s*(?:\*\*)?\s*(?:is|:|=|was)\s*[:]?\s*(?:\*\*)?[ \t]*",
-    re.IGNORECASE,
+    r"(?:final\s+answer|(?<![a-z])answer)\s*(?:\*\*)?\s*(?:is|:|=|was)\s*[:]?\s*(?:\*\*)?[ \t]*"
+    # a "**Final Answer**" / "## Final Answer" heading, when math (not prose) follows it
+    r"|(?:\*\*|^\#+[ \t]*)final\s+answer[ \t]*:?[ \t]*(?:\*\*)?[ \t]*:?[ \t]*(?=\s*[-+.\d$\\(\[])",
+    re.IGNORECASE | re.MULTILINE,
 )
 _MATH_SPANS = (
     re.compile(r"^\$\$(.+?)\$\$", re.DOTALL),
@@ -131,6 +135,9 @@ _MATH_SPANS = (
     re.compile(r"^\\\((.+?)\\\)", re.DOTALL),
     re.compile(r"^\\\[(.+?)\\\]", re.DOTALL),
 )
+
+
+_REASON_RE = re.compile(r",?\s+(?:since|because|as|which|where|so|hence|thus|given|meaning)\b", re.IGNORECASE)
 
 
 def phrase_answer(text: str) -> str | None:
@@ -147,12 +154,14 @@ def phrase_answer(text: str) -> str | None:
         line = rest.split("\n", 1)[0]
         # Stop at the end of the sentence: ". " or a final "." (not a decimal point).
         line = re.split(r"\.(?:\s|$)|\*\*", line, maxsplit=1)[0].strip()
+        line = _REASON_RE.split(line, maxsplit=1)[0].strip()  # "5, since 5 is prime": the answer is 5
         if line:
             return line
     return None
 
 
-_NUMBER_RE = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
+# A minus sign only where it cannot be a hyphen ("10-14"); commas only in groups of three ("1,2,3" is a list).
+_NUMBER_RE = re.compile(r"(?:(?<![\w.])-)?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?|(?:(?<![\w.])-)?\.\d+")
 
 
 def last_number(text: str) -> str | None:
@@ -189,12 +198,28 @@ def _unwrap(text: str) -> str:
     return text
 
 
+def _hedge(letters: str) -> re.Pattern[str]:
+    """A second letter offered right after the first ("B and C.", "(B) or (C)", "B/C"): a hedge, not an answer."""
+    cls = re.escape(letters)
+    return re.compile(
+        rf"\s*(?:,\s*(?:and|or)?|/|&|\b(?:and|or)\b)\s*(?:\*\*)?[(\[]?\s*(?:option\s+|choice\s+)?[{cls}]\s*[)\]]?"
+        rf"(?:\*\*)?\s*(?:[.,;:!?]|$|\b(?:and|or)\b)",
+        re.MULTILINE,
+    )
+
+
+# "The answer is I think (C)": the pronoun, not choice I (MMLU-Pro has ten options).
+_PRONOUN_I_RE = re.compile(
+    r"I(?:'[a-z]|\s+(?:think|believe|guess|would|will|am|feel|suppose|need|can|could|should|must|have|was|did|do)\b)"
+)
+
+
 def letter_in(answer: str, letters: str) -> str | None:
     """The choice letter an extracted answer names: ``B``, ``(B)``, ``\\text{(B)}``, ``B) 42``, ``**B**``."""
     text = _unwrap(answer).replace("$", "").replace("*", "").strip()
     cls = re.escape(letters)
     m = re.match(rf"^(?:option|choice)?\s*[(\[]?\s*([{cls}])\s*[)\].:]?(?:\s|$)", text, re.IGNORECASE)
-    if m and (m.group(1) in letters):
+    if m and (m.group(1) in letters) and not _hedge(letters).match(text, m.end()):
         return m.group(1)
     return None
 
@@ -215,9 +240,12 @@ def extract_choice(region: str, letters: str) -> Extraction:
         rf"(?:option\s+|choice\s+)?[(\[]?\s*(?:\*\*)?([{cls}])(?:\*\*)?\s*[)\]]?(?![A-Za-z0-9])",
         re.IGNORECASE,
     )
-    hits = [m.group(1) for m in phrase.finditer(_unwrap(region)) if m.group(1) in letters]
+    text = _unwrap(region)
+    hits = [m for m in phrase.finditer(text) if m.group(1) in letters and not _PRONOUN_I_RE.match(text, m.start(1))]
     if hits:
-        return Extraction(hits[-1], "phrase")
+        if _hedge(letters).match(text, hits[-1].end()):
+            return Extraction(None)  # the final statement names two letters
+        return Extraction(hits[-1].group(1), "phrase")
     lines = [ln for ln in region.strip().splitlines() if ln.strip()]
     if lines:
         lone = re.match(rf"^\W*([{cls}])\W*$", _unwrap(lines[-1]).strip())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +11,7 @@ from thinkforge.grading import symbolic
 from thinkforge.grading.extract import answer_region, extract_math_answer
 from thinkforge.grading.normalize import (
     Compound,
+    base_numeral,
     compound,
     is_percent,
     normalize,
@@ -18,6 +20,7 @@ from thinkforge.grading.normalize import (
     plain_word,
     strip_delimiters,
     strip_percent,
+    strip_unit,
 )
 from thinkforge.grading.options import MathOptions
 from thinkforge.records import Status, Verdict
@@ -62,7 +65,9 @@ def compare_answers(gold: str, pred: str, options: MathOptions = MathOptions()) 
     decided = None if both_equations else fast_equal(gold_norm, pred_norm, options)
     if decided is not None:
         return Comparison("pass" if decided else "wrong", "fast", forms)
-    result = symbolic.compare(gold_raw, pred_raw, timeout_s=options.timeout_s, float_rounding=options.float_rounding)
+    result = symbolic.compare(
+        strip_unit(gold_raw), strip_unit(pred_raw), timeout_s=options.timeout_s, float_rounding=options.float_rounding
+    )
     detail = {**forms, "gold_parsed": result.gold_parsed, "pred_parsed": result.pred_parsed}
     if result.message:
         detail["message"] = result.message
@@ -72,6 +77,9 @@ def compare_answers(gold: str, pred: str, options: MathOptions = MathOptions()) 
 
 def fast_equal(gold: str, pred: str, options: MathOptions) -> bool | None:
     """Decide equality of two normalised answers without sympy, or None when unsure."""
+    numeral = _fast_numeral(gold, pred)
+    if numeral is not None:
+        return numeral
     gold_num, pred_num = parse_number(gold), parse_number(pred)
     if gold_num is not None and pred_num is not None:
         return numbers_equal(gold_num, pred_num, float_rounding=options.float_rounding)
@@ -84,8 +92,26 @@ def fast_equal(gold: str, pred: str, options: MathOptions) -> bool | None:
     return None
 
 
+def _fast_numeral(gold: str, pred: str) -> bool | None:
+    """Numerals in an explicit base: the digits must match, and the bases too when both are written.
+
+    Math-Verify drops the subscript, which once passed ``52_9`` for ``52_8``.
+    """
+    gold_numeral, pred_numeral = base_numeral(gold), base_numeral(pred)
+    if gold_numeral is None and pred_numeral is None:
+        return None
+    if gold_numeral is not None and pred_numeral is not None:
+        return gold_numeral == pred_numeral
+    numeral, plain = (gold_numeral, pred) if gold_numeral is not None else (pred_numeral, gold)
+    if re.fullmatch(r"[0-9A-Z]+", plain):  # "52" for "52_8": the question named the base
+        return numeral.digits == (plain.lstrip("0") or "0")  # type: ignore[union-attr]
+    return None
+
+
 def _fast_compound(gold: Compound, pred: Compound, options: MathOptions) -> bool | None:
-    unordered = options.multiple or gold.shape in _UNORDERED
+    # A bare list or braced set is order-free; a tuple keeps its order even for a problem with several
+    # answers (OlympiadBench marks single coordinate pairs ``multiple``).
+    unordered = gold.shape in _UNORDERED
     if gold.shape in _UNORDERED and pred.shape in _UNORDERED:
         pass
     elif gold.shape != pred.shape:

@@ -24,9 +24,16 @@ _UNIT_WORDS = (
     r"cents?|dollars?|seconds?|secs?|s|minutes?|mins?|hours?|hrs?|days?|weeks?|years?|g|kg|grams?|pounds?|lbs?|"
     r"liters?|litres?|mph|people|students|ways|points?|cubic|feet\^?2?)"
 )
-_TRAILING_UNIT_RE = re.compile(rf"^(.*?\d)\s*(?:\\text\{{\s*{_UNIT_WORDS}(?:\s+{_UNIT_WORDS})*\s*\}}|{_UNIT_WORDS}(?:\s+{_UNIT_WORDS})*)(?:\^?\{{?[23]\}}?)?$")
+_UNIT_POWER = r"(?:\^?\{?[23]\}?)?$"
+# A unit in \text{} may follow any expression ending in a digit; a bare unit word only a plain number ("x+2m"
+# keeps its m), and a one-letter bare unit only after a space ("18 m", never "2m").
+_TRAILING_UNIT_RE = re.compile(
+    rf"^(.*?\d)\s*\\text\{{\s*{_UNIT_WORDS}(?:\s+{_UNIT_WORDS})*\s*\}}{_UNIT_POWER}"
+    rf"|^([-+]?\d[\d,]*(?:\.\d+)?)(?:\s+|(?=[a-zA-Z]{{2}})){_UNIT_WORDS}(?:\s+{_UNIT_WORDS})*{_UNIT_POWER}"
+)
 _ASSIGN_RE = re.compile(r"^([a-zA-Z]|\\[a-zA-Z]+)(?:_\{?\w+\}?)?\s*=\s*([^=<>]+)$")
 _THOUSANDS_RE = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_THIN_COMMA_RE = re.compile(r"(?<=\d),\\!\s*(?=\d)")
 
 
 def strip_delimiters(answer: str) -> str:
@@ -52,6 +59,33 @@ def strip_percent(answer: str) -> str:
     return re.sub(r"\s*(?:\\?%|\\text\{\s*percent\s*\}|percent)\s*\}?\s*$", "", answer.strip()).strip()
 
 
+# Trailing units after a value: "10 \text{ m/s}", "864 \mbox{ inches}^2", Minerva's "9.8 \mathrm{~m} / \mathrm{s}^{2}".
+_UNIT_GROUP = r"\\(text|mbox|textrm|mathrm)\s*\{([^{}]*)\}(?:\s*\^\s*\{?\s*-?\d\s*\}?)?"
+_RAW_UNITS_RE = re.compile(r"^(.*?[\d}).\s])\s*((?:(?:/|\\cdot|\\,|\s)*" + _UNIT_GROUP + r")+)\s*$")
+_UNIT_CONTENT_RE = re.compile(r"^\s*~?\s*[a-zA-Z][a-zA-Z /.~]*$")
+
+
+def strip_unit(answer: str) -> str:
+    """The answer without a trailing unit, LaTeX kept (for the symbolic path).
+
+    Units are removed here rather than by Math-Verify, whose unit list holds one-letter "units" (m, s, t, c, …)
+    and so dropped the variable from answers such as ``\\frac{1}{\\sqrt{2}}c``. A lone one-letter
+    ``\\mathrm{e}`` is a constant, not a unit.
+    """
+    text = answer.strip()
+    m = _RAW_UNITS_RE.match(text)
+    if m and m.group(1).strip():
+        groups = re.findall(_UNIT_GROUP, m.group(2))
+        if all(_UNIT_CONTENT_RE.match(content) for _, content in groups) and any(
+            command != "mathrm" or len(content.strip()) > 1 for command, content in groups
+        ):
+            return m.group(1).strip()
+    m = _TRAILING_UNIT_RE.match(text)
+    if m and m.group(2):  # a bare unit word after a plain number
+        return m.group(2)
+    return text
+
+
 def normalize(answer: str) -> str:
     """A canonical string for comparison: no delimiters, spacing macros, degree signs, units or wrappers."""
     text = strip_delimiters(answer)
@@ -60,13 +94,14 @@ def normalize(answer: str) -> str:
     text = _FRAC_HALF_SHORT_RE.sub(r"\\frac{\1}{\2}", text)
     text = _FRAC_NUM_SHORT_RE.sub(r"\\frac{\1}{", text)
     text = _SQRT_SHORT_RE.sub(r"\\sqrt{\1}", text)
+    text = _THIN_COMMA_RE.sub(",", text)  # MATH writes 10,\!080 for 10080
     text = _SPACING_RE.sub(" ", text)
     text = text.replace("{,}", ",").replace("\\%", "%")
     text = _DEGREE_RE.sub("", text)
     text = re.sub(r"\s+", " ", text).strip().rstrip(".").strip()
     unit = _TRAILING_UNIT_RE.match(text)
     if unit:
-        text = unit.group(1)
+        text = unit.group(1) or unit.group(2)
     text = _TEXT_RE.sub(lambda m: m.group(1), text).strip()
     if text.startswith("\\") is False and text.startswith("{") and text.endswith("}") and _balanced(text[1:-1]):
         text = text[1:-1]
@@ -160,13 +195,28 @@ def numbers_equal(gold: Number, pred: Number, *, float_rounding: int) -> bool:
 
 
 def _close(target: Fraction, pred: Number, *, float_rounding: int, gold_decimal: bool) -> bool:
-    """Equal, or equal once rounded to ``float_rounding`` places when either side was written as a decimal."""
+    """Equal, or equal once rounded when either side was written as a decimal.
+
+    Rounding keeps ``float_rounding`` decimal places, and as many significant digits for values below 0.1
+    (so 3.89e-10 and 3.89e-11 stay apart instead of both rounding to 0).
+    """
     if target == pred.value:
         return True
     if not (pred.decimal or gold_decimal):
         return False
-    scale = Fraction(10) ** float_rounding
+    places = float_rounding + max(_leading_zeros(target), _leading_zeros(pred.value))
+    scale = Fraction(10) ** places
     return round(target * scale) == round(pred.value * scale)
+
+
+def _leading_zeros(value: Fraction) -> int:
+    """How many zeros follow the decimal point before the first significant digit (0 for 0 and for |x| >= 0.1)."""
+    value = abs(value)
+    zeros = 0
+    while value and value < Fraction(1, 10):
+        value *= 10
+        zeros += 1
+    return zeros
 
 
 def _repeating(whole: str, fixed: str, period: str, *, negative: bool) -> Fraction:
@@ -174,6 +224,25 @@ def _repeating(whole: str, fixed: str, period: str, *, negative: bool) -> Fracti
     value = Fraction(int(whole or "0")) + Fraction(int(fixed or "0"), 10 ** len(fixed))
     value += Fraction(int(period), (10 ** len(period) - 1) * 10 ** len(fixed))
     return -value if negative else value
+
+
+@dataclass(frozen=True)
+class Numeral:
+    """A numeral written in an explicit base, e.g. ``4210_{5}``."""
+
+    digits: str
+    base: int
+
+
+_NUMERAL_RE = re.compile(r"^([0-9A-Z]*\d[0-9A-Z]*)_\{?(\d+)\}?$")
+
+
+def base_numeral(norm: str) -> Numeral | None:
+    """Read ``52_8`` / ``4210_{5}`` (digits, then a numeric subscript) as a numeral in a base, else None."""
+    m = _NUMERAL_RE.match(norm)
+    if not m:
+        return None
+    return Numeral(m.group(1).lstrip("0") or "0", int(m.group(2)))
 
 
 _WORD_RE = re.compile(r"^[A-Za-z][A-Za-z '\-]*$")

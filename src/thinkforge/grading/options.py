@@ -18,7 +18,8 @@ class MathOptions:
 
     #: What to read when there is no box and no answer phrase: "none" (competition math) or "last_number" (GSM8K).
     fallback: str = "none"
-    #: The gold lists several answers whose order does not matter ("enter all solutions").
+    #: The gold lists several answers (OlympiadBench's ``is_multiple_answer``). Recorded only: a bare list of
+    #: answers is order-free whether or not this is set, and a tuple such as a point keeps its order.
     multiple: bool = False
     #: The response is already an extracted final answer: compare it directly, no extraction.
     answers_only: bool = False

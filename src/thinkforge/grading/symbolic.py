@@ -4,7 +4,7 @@ Why processes: sympy can run for minutes (or forever) on adversarial input, and 
 stopped. Math-Verify's own timeout uses ``signal.alarm``, which only works in the main thread of the main
 interpreter, so it is switched off here (``parsing_timeout=None``, ``timeout_seconds=None``). Instead
 each comparison is sent over a pipe to a small, lazily started worker subprocess; the caller waits on
-the pipe with ``select`` until the deadline and, if the worker has not answered, kills it (SIGKILL) and
+the pipe with ``poll`` until the deadline and, if the worker has not answered, kills it (SIGKILL) and
 reports a timeout. A fresh worker replaces it on the next call. This works from any thread, inside
 process pools and inside Ray workers, and a timeout is a result, never a hang or a crash.
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import json
 import logging
+import math
 import os
 import select
 import subprocess
@@ -52,13 +53,19 @@ class SymbolicResult:
 @lru_cache(maxsize=4096)
 def _parse(answer: str) -> tuple[Any, ...]:
     """Parse one already-extracted answer with Math-Verify (no signal-based timeout)."""
+    from latex2sympy2_extended.latex2sympy2 import NormalizationConfig
     from math_verify import LatexExtractionConfig, parse
 
     text = " ".join(answer.split("\n"))
+    # Math-Verify's defaults, except units: its list holds m, s, t, c, … and so drops variables ("6m" -> 6);
+    # units were already removed by ``normalize.strip_unit``.
+    normalization = NormalizationConfig(
+        basic_latex=True, units=False, malformed_operators=True, nits=True, boxed="all", equations=False
+    )
     return tuple(
         parse(
             f"$${text}$$",
-            extraction_config=(LatexExtractionConfig(boxed_match_priority=0),),
+            extraction_config=(LatexExtractionConfig(boxed_match_priority=0, normalization_config=normalization),),
             parsing_timeout=None,  # type: ignore[arg-type]
         )
     )
@@ -141,12 +148,13 @@ class _Worker:
     def _read_line(self, deadline: float) -> dict[str, Any]:
         assert self.proc.stdout is not None
         fd = self.proc.stdout.fileno()
+        poller = select.poll()  # not select(): it fails on descriptors >= 1024, common in a busy server
+        poller.register(fd, select.POLLIN)
         while b"\n" not in self._buffer:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise WorkerTimeout()
-            ready, _, _ = select.select([fd], [], [], remaining)
-            if not ready:
+            if not poller.poll(max(1, math.ceil(remaining * 1000))):
                 raise WorkerTimeout()
             chunk = os.read(fd, 1 << 16)
             if not chunk:
