@@ -111,6 +111,13 @@ class SandboxDefaults:
     start_timeout_s: float = 20.0
     #: Host paths mounted read-only in the sandbox's root (the Python prefixes are added automatically).
     ro_paths: tuple[str, ...] = ("/usr", "/etc", "/opt")
+    #: Standard-library modules imported once by each fork-server, so that executions which use them (most
+    #: benchmark solutions import typing, math, collections, ...) do not pay for the import. Modules holding
+    #: per-process state (random, uuid, tempfile) are deliberately absent: every execution would share it.
+    preload_modules: tuple[str, ...] = (
+        "typing", "math", "re", "collections", "itertools", "functools", "heapq", "bisect", "string",
+        "operator", "copy", "fractions", "decimal", "dataclasses", "enum",
+    )
 
 
 @dataclass(frozen=True)

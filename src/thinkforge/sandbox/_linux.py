@@ -7,9 +7,7 @@ Standard library only: the fork-server imports this module before it isolates it
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
-import platform
 import struct
 
 CLONE_NEWNS = 0x00020000
@@ -43,7 +41,19 @@ PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
 SECCOMP_MODE_FILTER = 2
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+def _load_libc() -> ctypes.CDLL:
+    """The C library; by its usual name first (ctypes.util pulls in subprocess and grows every fork-server)."""
+    try:
+        return ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        from ctypes.util import find_library
+
+        return ctypes.CDLL(find_library("c"), use_errno=True)
+
+
+_libc = _load_libc()
+_MACHINE = os.uname().machine
+_SYSTEM = os.uname().sysname
 
 
 def _check(result: int, what: str) -> int:
@@ -114,7 +124,7 @@ _X86_64 = {
     "memfd_secret": 447,
 }
 _AUDIT_ARCH = {"x86_64": 0xC000003E}
-SYSCALLS: dict[str, int] = _X86_64 if platform.machine() == "x86_64" else {}
+SYSCALLS: dict[str, int] = _X86_64 if _MACHINE == "x86_64" else {}
 
 #: Calls that are refused with EPERM: debugging other processes, namespaces and mounts, kernel keyrings,
 #: modules, BPF, io_uring (a seccomp bypass surface), clock and system settings; and memory no process's RSS
@@ -147,10 +157,10 @@ _AF_UNIX = 1
 
 def seccomp_supported() -> str | None:
     """Return why a seccomp filter cannot be built here, or None when it can."""
-    if platform.system() != "Linux":
-        return f"seccomp is Linux-only (this is {platform.system()})"
-    if platform.machine() not in _AUDIT_ARCH:
-        return f"no syscall table for {platform.machine()} (supported: {', '.join(_AUDIT_ARCH)})"
+    if _SYSTEM != "Linux":
+        return f"seccomp is Linux-only (this is {_SYSTEM})"
+    if _MACHINE not in _AUDIT_ARCH:
+        return f"no syscall table for {_MACHINE} (supported: {', '.join(_AUDIT_ARCH)})"
     return None
 
 
@@ -170,7 +180,7 @@ def build_seccomp_filter() -> bytes:
         raise OSError(_ENOSYS, reason)
     prog = [
         _insn(_BPF_LD_W_ABS, 0, 0, _OFF_ARCH),
-        _insn(_BPF_JEQ_K, 1, 0, _AUDIT_ARCH[platform.machine()]),
+        _insn(_BPF_JEQ_K, 1, 0, _AUDIT_ARCH[_MACHINE]),
         _insn(_BPF_RET_K, 0, 0, _RET_KILL_PROCESS),
         _insn(_BPF_LD_W_ABS, 0, 0, _OFF_NR),
         _insn(_BPF_JGE_K, 0, 1, _X32_SYSCALL_BIT),

@@ -641,6 +641,11 @@ def main() -> None:
         _send(proto_out, {"ready": False, "error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()})
         os._exit(1)
     seccomp = _linux.SeccompFilter(_linux.build_seccomp_filter()) if iso.layers.get("seccomp") is None else None
+    for name in cfg.get("preload", []):  # shared by every forked execution, imported once here
+        try:
+            __import__(name)
+        except ImportError:
+            pass
     gc.collect()
     gc.freeze()  # keep the forked children from copying pages just to touch GC headers
     _send(proto_out, {"ready": True, "layers": iso.layers, "pid": os.getpid()})

@@ -64,6 +64,7 @@ class _Server:
             "uid": self.uid,
             "tmpfs_mb": defaults.tmpfs_mb,
             "ro_paths": [*defaults.ro_paths, *_python_paths()],
+            "preload": list(defaults.preload_modules),
             "namespaces": namespaces,
             "fallback_work_root": self.fallback_dir,
         }
