@@ -6,16 +6,20 @@ It goes through the same path as a real run — ``generate`` (hf backend, resuma
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
 from thinkforge.defaults import DEMO, DemoDefaults
+from thinkforge.errors import ConfigError
 from thinkforge.generate import GenerateConfig, GenerateSummary, Progress, run_generate
 from thinkforge.generate.config import HFConfig, SamplingConfig
 from thinkforge.grading.stage import GradeSummary, load_verdicts, run_grade
 from thinkforge.records import Sample
 from thinkforge.runs import RunStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -63,8 +67,13 @@ def run_demo(
     from thinkforge.tasks import get_task
 
     config = demo_config(settings, out)
-    gen = run_generate(config, on_progress=on_progress)
-    graded = run_grade(config.out)
+    try:
+        gen = run_generate(config, on_progress=on_progress)
+    except ConfigError:  # a demo run dir from another thinkforge version: the demo is disposable, start fresh
+        log.info("the demo's settings changed since %s was written; starting it afresh", config.out)
+        config = replace(config, overwrite=True)
+        gen = run_generate(config, on_progress=on_progress)
+    graded = run_grade(config.out, overwrite=config.overwrite)
     problems = {p.id: p for p in get_task(settings.task).load(limit=settings.n_questions)}
     samples = RunStore.read(Path(config.out), stage="generate").records(Sample)
     verdicts = load_verdicts(config.out)

@@ -55,10 +55,15 @@ def test_changed_config_is_refused_with_the_differences(tmp_path):
 def test_overwrite_starts_fresh(tmp_path):
     with RunStore.open(tmp_path, CONFIG, stage="generate") as store:
         store.append([rec(0)])
+        store.write_artifact("generate.accounting.json", {"tokens": 10})
+    with RunStore.open(tmp_path, {"grader": "math"}, stage="grade") as other:
+        other.append([{"sample_key": "k0", "passed": True}])
     changed = {**CONFIG, "model": "other"}
     with RunStore.open(tmp_path, changed, stage="generate", overwrite=True) as store:
         assert store.done_keys() == set()
         assert store.config["model"] == "other"
+    assert not (tmp_path / "generate.accounting.json").exists(), "a stale side artifact survived --overwrite"
+    assert RunStore.read(tmp_path, stage="grade").done_keys() == {"k0"}, "another stage was touched"
 
 
 def test_stages_share_a_directory_independently(tmp_path):

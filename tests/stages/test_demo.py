@@ -21,3 +21,11 @@ def test_demo_generates_grades_and_resumes(tmp_path):
     again = run_demo(settings, out=str(tmp_path / "demo"))
     assert again.generate.generated == 0 and again.grade.graded_now == 0
     assert again.rows == first.rows
+
+
+@pytest.mark.slow
+def test_demo_starts_afresh_when_its_settings_changed(tmp_path):
+    out = str(tmp_path / "demo")
+    run_demo(replace(DEMO, n_questions=1, max_new_tokens=8, batch_size=1), out=out)
+    changed = run_demo(replace(DEMO, n_questions=1, max_new_tokens=12, batch_size=1), out=out)
+    assert changed.generate.generated == 1 and changed.grade.graded_now == 1

@@ -62,3 +62,16 @@ def test_grade_cli_prints_accuracy(tmp_path, capsys):
 def test_not_a_run_directory_is_a_clear_error(tmp_path):
     with pytest.raises(ThinkforgeError, match="not a generate run directory"):
         run_grade(tmp_path)
+
+
+def test_regenerated_samples_are_graded_afresh(tmp_path):
+    problem = get_task("gsm8k").load(limit=1)[0]
+    gold = problem.reference["answer"]
+    _write_run(tmp_path, "gsm8k", {problem.id: [f"\\boxed{{{gold}}}"]})
+    assert run_grade(tmp_path).passed == 1
+    # `generate --overwrite` replaces the samples; the unit keys stay the same, the texts do not.
+    with RunStore.open(tmp_path, {"task": "gsm8k", "model": "m"}, stage="generate", overwrite=True) as store:
+        store.append([Sample(problem_id=problem.id, model="m", index=0, text="\\boxed{-1}", task="gsm8k",
+                             finish_reason="stop", key=f"{problem.id}#0")])
+    again = run_grade(tmp_path)
+    assert (again.graded_now, again.passed) == (1, 0)

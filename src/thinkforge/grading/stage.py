@@ -7,6 +7,7 @@ the ``grade`` stage of the same run directory in chunks, so an interrupted gradi
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from dataclasses import dataclass
@@ -90,7 +91,12 @@ def run_grade(
         "stage_version": GRADE_STAGE_VERSION,
         "task": task_name,
         "graders": {"math": MATH_GRADER, "choice": CHOICE_GRADER, "code": _code_grader()},
+        # The generate run these verdicts belong to: a regenerated (--overwrite) run invalidates them.
+        "generate_run": _generate_run_id(run_dir),
     }
+    if not overwrite and _stored_generate_run(run_dir) not in (None, identity["generate_run"]):
+        log.info("the samples in %s were regenerated since they were graded: grading afresh", run_dir)
+        overwrite = True
     with RunStore.open(run_dir, identity, stage="grade", overwrite=overwrite) as store:
         done = store.done_keys()
         todo = [s for s in samples if s.key not in done]
@@ -114,6 +120,19 @@ def run_grade(
         passed=sum(v.passed for v in relevant),
         by_status=dict(Counter(v.status for v in relevant)),
     )
+
+
+def _generate_run_id(run_dir: Path) -> str:
+    """Identity of one generate run: its config hash and run id (a new id after ``--overwrite``)."""
+    meta = json.loads((run_dir / "generate.run.json").read_text(encoding="utf-8"))
+    return f"{meta.get('config_hash', '')}@{meta.get('run_id', meta.get('created', ''))}"
+
+
+def _stored_generate_run(run_dir: Path) -> str | None:
+    """The generate run that the stored verdicts were made for, if any."""
+    if not (run_dir / "grade.yaml").is_file():
+        return None
+    return RunStore.read(run_dir, stage="grade").config.get("generate_run")
 
 
 def _code_grader() -> str:

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, TypeVar
 
@@ -159,7 +160,8 @@ class RunStore:
         self._lock_fh = fh
 
     def _remove_stage_files(self) -> None:
-        for path in [self.config_path, self.meta_path, *self.shards()]:
+        # The config, its meta file, every side artifact of the stage (``<stage>.*``) and the shards.
+        for path in [*self.root.glob(f"{self.stage}.*"), *self.shards()]:
             path.unlink(missing_ok=True)
         log.info("overwrite: cleared stage '%s' in %s", self.stage, self.root)
 
@@ -186,6 +188,7 @@ class RunStore:
             "config_hash": config_hash(self.config),
             "thinkforge_version": __version__,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "run_id": uuid.uuid4().hex,
         }
         _atomic_write_text(self.meta_path, json.dumps(meta, indent=2) + "\n")
 
