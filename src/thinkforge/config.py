@@ -96,7 +96,7 @@ def load_config(
     source = "override"
     if path is not None:
         file_data, lines = read_yaml(path)
-        for key, value in _flatten_leaves(file_data).items():
+        for key, value in flatten(file_data).items():
             set_dotted(data, key, value)
         source = str(path)
     for text in overrides:
@@ -112,14 +112,15 @@ def load_config(
     return build_dataclass(cls, data, where=where)
 
 
-def _flatten_leaves(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Flatten nested mappings into dotted keys (``{"a": {"b": 1}}`` → ``{"a.b": 1}``); empty mappings stay leaves."""
     out: dict[str, Any] = {}
-    for k, v in data.items():
-        name = f"{prefix}{k}"
-        if isinstance(v, Mapping) and v:
-            out.update(_flatten_leaves(v, name + "."))
+    for key, value in config.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            out.update(flatten(value, name + "."))
         else:
-            out[name] = v
+            out[name] = value
     return out
 
 

@@ -27,6 +27,7 @@ from typing import Any, Iterable, Iterator, Mapping, TypeVar
 import yaml
 
 from thinkforge import __version__
+from thinkforge.config import flatten
 from thinkforge.defaults import STORE, StoreDefaults
 from thinkforge.errors import ConfigError, ThinkforgeError
 from thinkforge.jsonl import append_json_lines, iter_json_lines
@@ -46,18 +47,6 @@ def record_key(record: Record | Mapping[str, Any]) -> str:
         if value:
             return str(value)
     raise ThinkforgeError(f"record has no key field: {record!r}")
-
-
-def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Flatten nested mappings into dotted keys (``{"a": {"b": 1}}`` → ``{"a.b": 1}``)."""
-    out: dict[str, Any] = {}
-    for key, value in config.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
-            out.update(flatten(value, name + "."))
-        else:
-            out[name] = value
-    return out
 
 
 def describe_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
