@@ -105,3 +105,34 @@ def test_cli_missing_program_is_one_clear_error(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "thinkforge.cli.main", "sandbox", "run", str(tmp_path / "no.py")],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "cannot read program" in proc.stderr
+
+
+_SIGNALS_SRC = ("import signal\nprint([str(signal.getsignal(s)) for s in "
+                "(signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGCHLD)])")
+
+
+def test_signal_dispositions_match_a_plain_interpreter(pool):
+    """Python mode inherits them from the server; exec mode gets SIGPIPE/SIGXFSZ back to default."""
+    expected = subprocess.run([sys.executable, "-I", "-c", _SIGNALS_SRC], capture_output=True, text=True,
+                              env={}).stdout
+    assert expected and pool.run(_SIGNALS_SRC).stdout == expected
+    r = pool.run(Program(argv=("/bin/sh", "-c", "grep -E '^Sig(Ign|Cgt)' /proc/self/status"),
+                         language="shell"))
+    ignored = int(r.stdout.split("SigIgn:")[1].split()[0], 16)
+    assert r.status == "ok" and not ignored & ((1 << (13 - 1)) | (1 << (25 - 1))), r
+
+
+def test_nested_dirs_in_the_reused_work_dir_are_wiped(pool):
+    pool.run("import os\nos.makedirs('a/b/c')\nopen('a/b/c/f', 'w').write('x')\nos.chmod('a/b', 0)")
+    for _ in range(3):
+        r = pool.run("import os\nprint(sorted(os.listdir('.')), oct(os.stat('.').st_mode & 0o777))")
+        assert r.stdout == "['main.py'] 0o700\n", r
+
+
+def test_per_execution_env_does_not_leak_into_the_next_one(pool):
+    src = "import os\nprint(sorted(os.environ))\nos.system('env | sort')"
+    with_x = pool.run(src, env={"TF_EXTRA": "1"})
+    assert "'TF_EXTRA'" in with_x.stdout and "TF_EXTRA=1" in with_x.stdout, with_x
+    for _ in range(3):  # whichever worker answers
+        r = pool.run(src)
+        assert "TF_EXTRA" not in r.stdout and "PATH=/usr/local/bin:/usr/bin:/bin" in r.stdout, r

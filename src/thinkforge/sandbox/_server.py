@@ -11,9 +11,10 @@ read-only binds of the system and the Python prefixes, a fresh /proc, a minimal 
 tmpfs for /tmp, /dev/shm and the work dir → ``pivot_root`` → root made read-only.
 
 Per execution: fork → child gets rlimits, drops to the worker's own uid/gid, sets die-with-parent, no_new_privs
-and the seccomp filter, a clean environment and a fresh work dir, then runs the program. The server watches the
-child's pidfd with a deadline, reads capped output, sums the memory of every process in the namespace every
-few ms, and afterwards kills and reaps everything else in the namespace (``kill(-1)`` from pid 1).
+and the seccomp filter, the clean environment (the server's own, plus per-request extras) and an emptied
+work dir, then runs the program. The server watches the child's pidfd with a deadline, reads capped output,
+sums the memory of every process in the namespace every few ms, and afterwards kills and reaps everything
+else in the namespace (``kill(-1)`` from pid 1).
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ _WORK_ROOT = "/sandbox"
 _WORK_DIR = "/sandbox/run"
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 _DEVICES = ("null", "zero", "full", "random", "urandom")
+#: Signal dispositions a python-mode program starts with (like ``python main.py``); the server holds them.
+_PYTHON_SIGNALS = {signal.SIGPIPE: signal.SIG_IGN, signal.SIGXFSZ: signal.SIG_IGN,
+                   signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL,
+                   signal.SIGCHLD: signal.SIG_DFL}
 
 
 # ---- protocol ------------------------------------------------------------------------------------------------
@@ -303,22 +308,17 @@ def _child(req: dict[str, Any], iso: Isolation, stdin_fd: int, out_w: int, err_w
         os.dup2(ctl_w, 3)
         ctl = 3
         os.closerange(4, int(req["limits"]["max_open_files"]) + 1024)
-        for sig in (signal.SIGPIPE, signal.SIGXFSZ):
-            signal.signal(sig, signal.SIG_DFL if req["mode"] == "exec" else signal.SIG_IGN)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        if req["mode"] == "exec":  # the server already holds python mode's dispositions (_PYTHON_SIGNALS)
+            for sig in (signal.SIGPIPE, signal.SIGXFSZ):
+                signal.signal(sig, signal.SIG_DFL)
         _rlimits(req["limits"])
         if iso.layers.get("uid_drop") is None:
             _drop_uid(iso.cfg["uid"])
         _linux.prctl(_linux.PR_SET_PDEATHSIG, signal.SIGKILL)
         os.chdir(_work_dir(iso))
         os.umask(0o022)
-        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": _work_dir(iso), "LANG": "C.UTF-8",
-               "LC_ALL": "C.UTF-8", "TMPDIR": "/tmp", "PYTHONIOENCODING": "utf-8"}
-        env.update(req.get("env") or {})
-        os.environ.clear()
-        os.environ.update(env)
+        if req.get("env"):  # the clean base environment is the server's own (_install_clean_env)
+            os.environ.update(req["env"])
         if seccomp is not None:
             seccomp.install()
         os.write(3, b"ok")
@@ -370,6 +370,13 @@ def _run_python(req: dict[str, Any], iso: Isolation) -> int:
         except BaseException:  # noqa: BLE001
             code = code or 120
     return code
+
+
+def _install_clean_env(iso: Isolation) -> None:
+    """Make the server's own environment the clean one every execution starts with (inherited at fork)."""
+    os.environ.clear()
+    os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": _work_dir(iso), "LANG": "C.UTF-8",
+                       "LC_ALL": "C.UTF-8", "TMPDIR": "/tmp", "PYTHONIOENCODING": "utf-8"})
 
 
 def _work_dir(iso: Isolation) -> str:
@@ -467,6 +474,15 @@ def _clear_dir(path: str) -> None:
             continue
 
 
+class _ServerState:
+    """Mutable server-wide state kept between executions."""
+
+    work_clean = False  # the work dir exists and is empty (the previous execution cleaned it)
+
+
+_state = _ServerState()
+
+
 class _Capture:
     def __init__(self, cap: int) -> None:
         self.cap = cap
@@ -484,8 +500,10 @@ class _Capture:
 def _execute(req: dict[str, Any], iso: Isolation, seccomp: Any) -> dict[str, Any]:
     limits = req["limits"]
     work = _work_dir(iso)
-    _clear_dir(work)
-    os.makedirs(work, exist_ok=True)
+    if not _state.work_clean:  # first use, or an earlier execution failed before it cleaned up
+        _clear_dir(work)
+        os.makedirs(work, exist_ok=True)
+    _state.work_clean = False
     uid = iso.cfg["uid"] if iso.layers.get("uid_drop") is None else os.getuid()
     os.chown(work, uid, uid)
     os.chmod(work, 0o700)
@@ -521,6 +539,10 @@ def _execute(req: dict[str, Any], iso: Isolation, seccomp: Any) -> dict[str, Any
     if iso.pid_ns:
         _clear_dir("/tmp")
         _clear_dir("/dev/shm")
+    try:  # verified empty (a file _clear_dir could not remove makes the next execution clear again)
+        _state.work_clean = not os.listdir(work)
+    except OSError:
+        _state.work_clean = False
     return result
 
 
@@ -534,7 +556,7 @@ def _watch(pid: int, start: float, limits: dict[str, Any], iso: Isolation, out_r
     pidfd = os.pidfd_open(pid)
     poller = select.poll()
     streams = {out_r: out, err_r: err, ctl_r: ctl}
-    for fd in (out_r, err_r, ctl_r, pidfd):
+    for fd in (out_r, err_r, pidfd):  # ctl (at most ~1 KB) is read once the child is gone: one wake-up less
         poller.register(fd, select.POLLIN)
     reason = None
     peak = 0
@@ -646,6 +668,9 @@ def main() -> None:
             __import__(name)
         except ImportError:
             pass
+    _install_clean_env(iso)
+    for sig, handler in _PYTHON_SIGNALS.items():  # inherited by every child: python mode need not reset them
+        signal.signal(sig, handler)
     gc.collect()
     gc.freeze()  # keep the forked children from copying pages just to touch GC headers
     _send(proto_out, {"ready": True, "layers": iso.layers, "pid": os.getpid()})
