@@ -65,8 +65,10 @@ def test_n_auto_fills_in_choices_a_server_does_not_return(llama_server: str) -> 
 
 def test_faults_are_retried_and_no_sample_is_lost_or_duplicated(llama_server: str, direct: dict) -> None:
     plan = rotating_faults(["429", "500", "drop", "slow"], faulty_attempts=2)
-    with FaultProxy(llama_server, plan, retry_after_s=1, slow_s=3.0) as proxy:
-        backend = OpenAIBackend("default", options(proxy.url, timeout_s=1.5), rng_seed=0)
+    # The client's timeout sits well above a normal answer's latency even on a loaded 2-core CI box (llama.cpp
+    # answers one request at a time, so queued requests wait); a "slow" fault outlasts it by a wide margin.
+    with FaultProxy(llama_server, plan, retry_after_s=1, slow_s=8.0) as proxy:
+        backend = OpenAIBackend("default", options(proxy.url, timeout_s=5.0, concurrency=2), rng_seed=0)
         samples = run(backend, make_requests(SAMPLING, n=2))
     keys = Counter(s.key for s in samples)
     assert set(keys) == set(direct) and set(keys.values()) == {1}
