@@ -61,3 +61,16 @@ def test_malformed_jsonl_input_names_file_and_line(tmp_path):
     assert result.returncode == 2
     assert f"{pairs}:2:" in result.stderr
     assert result.stdout == ""
+
+
+def test_overrides_may_follow_options_anywhere(tmp_path):
+    """`key=value` overrides are collected wherever they stand; unknown ones still fail clearly."""
+    out = tmp_path / "run"
+    result = run_cli(
+        "generate", "--task", "gsm8k", "sampling.top_p=0.5", "--out", str(out), "--limit", "0", "sampling.seed=7"
+    )
+    assert result.returncode == 0, result.stderr
+    stored = (out / "generate.yaml").read_text()
+    assert "top_p: 0.5" in stored and "seed: 7" in stored
+    bad = run_cli("generate", "--task", "gsm8k", "--out", str(out), "--limit", "0", "--no-such-flag")
+    assert bad.returncode == 2 and "unrecognized arguments: --no-such-flag" in bad.stderr

@@ -6,6 +6,7 @@ import argparse
 import importlib
 import logging
 import pkgutil
+import re
 import sys
 from typing import Sequence
 
@@ -17,6 +18,7 @@ from thinkforge.errors import ThinkforgeError
 log = logging.getLogger("thinkforge")
 
 _NOT_COMMANDS = {"main", "common"}
+_OVERRIDE = re.compile(r"^[A-Za-z_][\w.-]*=")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,7 +58,14 @@ def setup_logging(verbosity: int) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit code (errors: one clear line on stderr, exit 2)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    # key=value overrides may stand anywhere on the line, also after options (argparse only takes them in one run).
+    overrides = [a for a in extra if _OVERRIDE.match(a)]
+    if overrides and hasattr(args, "overrides"):
+        args.overrides = [*args.overrides, *overrides]
+        extra = [a for a in extra if a not in overrides]
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     setup_logging(args.verbose)
     if not hasattr(args, "func"):
         parser.print_help()

@@ -8,6 +8,7 @@ Throughput knobs (batch size, concurrency, retries, Ray replicas) can change bet
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
@@ -43,31 +44,19 @@ class HFConfig:
 
 
 @dataclass(frozen=True)
-class OpenAIConfig:
-    base_url: str = BACKENDS.openai_base_url
-    api_key_env: str = BACKENDS.openai_api_key_env
-    endpoint: Literal["chat", "completions"] = "chat"
-    concurrency: int = BACKENDS.openai_concurrency
-    timeout_s: float = BACKENDS.openai_timeout_s
-    max_retries: int = BACKENDS.openai_max_retries
-    backoff_base_s: float = BACKENDS.openai_backoff_base_s
-    backoff_max_s: float = BACKENDS.openai_backoff_max_s
-    retry_after_max_s: float = BACKENDS.openai_retry_after_max_s
-    rpm: float = BACKENDS.openai_rpm
-    n_mode: Literal["split", "auto"] = "split"
+class OpenAIConfig(OpenAIOptions):
+    """The openai backend's options, plus the model name sent to the server."""
+
     #: Model name sent to the server (default: ``model``).
     server_model: str | None = None
-    #: Tokenizer for the completions endpoint's chat template (default: ``model``).
-    tokenizer: str | None = None
+
+    def options(self) -> OpenAIOptions:
+        """The backend's options (everything but ``server_model``)."""
+        return OpenAIOptions(**{f.name: getattr(self, f.name) for f in dataclasses.fields(OpenAIOptions)})
 
 
-@dataclass(frozen=True)
-class VLLMConfig:
-    chunk_size: int = BACKENDS.vllm_chunk_size
-    gpu_memory_utilization: float = BACKENDS.vllm_gpu_memory_utilization
-    tensor_parallel_size: int = BACKENDS.vllm_tensor_parallel_size
-    dtype: str = "auto"
-    max_model_len: int | None = None
+#: The vllm backend's engine settings are the recipe's ``vllm`` section as they are.
+VLLMConfig = VLLMOptions
 
 
 @dataclass(frozen=True)
@@ -162,27 +151,8 @@ def backend_spec(config: GenerateConfig) -> BackendSpec:
         kind=config.backend,
         model=config.model,
         hf=HFOptions(batch_size=config.hf.batch_size, device=config.hf.device, dtype=config.hf.dtype),
-        openai=OpenAIOptions(
-            base_url=o.base_url,
-            api_key_env=o.api_key_env,
-            endpoint=o.endpoint,
-            concurrency=o.concurrency,
-            timeout_s=o.timeout_s,
-            max_retries=o.max_retries,
-            backoff_base_s=o.backoff_base_s,
-            backoff_max_s=o.backoff_max_s,
-            retry_after_max_s=o.retry_after_max_s,
-            rpm=o.rpm,
-            n_mode=o.n_mode,
-            tokenizer=o.tokenizer,
-        ),
-        vllm=VLLMOptions(
-            chunk_size=config.vllm.chunk_size,
-            gpu_memory_utilization=config.vllm.gpu_memory_utilization,
-            tensor_parallel_size=config.vllm.tensor_parallel_size,
-            dtype=config.vllm.dtype,
-            max_model_len=config.vllm.max_model_len,
-        ),
+        openai=o.options(),
+        vllm=config.vllm,
         server_model=o.server_model,
     )
 
