@@ -156,6 +156,21 @@ def test_functional_value_comparison(got, expected, match):
     assert values_match(got, expected, 1e-6) == match
 
 
+@pytest.mark.parametrize("text,finish,code,status", [
+    # QwQ / R1 style thought sections are read the same way as Sky-T1's (one reasoning-aware reader for all graders)
+    ("<think>let me try\n```python\nprint(1)\n```\nhmm", "stop", None, "truncated"),
+    ("<think>\n```python\nprint(1)\n```\n</think>\n```python\nprint(2)\n```", "stop", "print(2)\n", None),
+    ("<think>\n```python\nprint(1)\n```\n</think>\nI cannot solve it.", "stop", None, "no_answer"),
+    ("<|begin_of_thought|>\n```python\nprint(1)\n```\n", "stop", None, "truncated"),
+    ("<|begin_of_thought|>x<|end_of_thought|><|begin_of_solution|>\n```python\nprint(3)\n```\n<|end_of_solution|>",
+     "stop", "print(3)\n", None),
+    ("```python\nprint(4)\n```", "length", None, "truncated"),
+])
+def test_extraction_is_reasoning_aware(text, finish, code, status):
+    got = extract_program(text, finish)
+    assert (got.code, got.status) == (code, status)
+
+
 def test_extraction_prefers_python_block():
     text = "```python\na = 1\n```\n```text\noutput\n```\n```\nb = 2\n```"
     assert extract_program(text).code == "a = 1\n"

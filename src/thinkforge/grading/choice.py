@@ -28,11 +28,9 @@ def grade_choice(gold: str, response: str, *, truncated: bool = False, options: 
         letter = letter_in(response, options.letters)
         source = "given"
     else:
-        if truncated:
-            return _verdict("truncated", None, {"reason": "the response was cut at the token limit"})
-        region = answer_region(response)
-        if region.unclosed_thought:
-            return _verdict("truncated", None, {"reason": "the thought section never closes"})
+        region = answer_region(response, truncated)
+        if region.truncated_reason:
+            return _verdict("truncated", None, {"reason": region.truncated_reason})
         extraction = extract_choice(region.text, options.letters)
         letter, source = extraction.answer, extraction.source
     if letter is None:

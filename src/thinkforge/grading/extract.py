@@ -26,6 +26,17 @@ class AnswerRegion:
     text: str
     #: True when a thought section opened and never closed (the response was cut inside its reasoning).
     unclosed_thought: bool = False
+    #: True when the sample stopped at the token limit (``finish_reason == "length"``).
+    cut_at_limit: bool = False
+
+    @property
+    def truncated_reason(self) -> str | None:
+        """Why no answer may be read here (the verdict is then ``truncated``), or None."""
+        if self.cut_at_limit:
+            return "the response was cut at the token limit"
+        if self.unclosed_thought:
+            return "the thought section never closes"
+        return None
 
 
 @dataclass(frozen=True)
@@ -36,8 +47,13 @@ class Extraction:
     source: Source | None = None
 
 
-def answer_region(text: str) -> AnswerRegion:
-    """Return the text after the last closed thought section (all of it when there is no thought section)."""
+def answer_region(text: str, truncated: bool = False) -> AnswerRegion:
+    """Return the text after the last closed thought section (all of it when there is no thought section).
+
+    A response cut at the token limit (``truncated``) has no readable answer: it is never mined for one.
+    """
+    if truncated:
+        return AnswerRegion(text="", cut_at_limit=True)
     close_at = -1
     close_len = 0
     for marker in THOUGHT_CLOSE:

@@ -143,11 +143,9 @@ def grade_math(gold: str, response: str, *, truncated: bool = False, options: Ma
     if options.answers_only:
         answer, source = response, "given"
     else:
-        if truncated:
-            return _verdict("truncated", None, {"reason": "the response was cut at the token limit"})
-        region = answer_region(response)
-        if region.unclosed_thought:
-            return _verdict("truncated", None, {"reason": "the thought section never closes"})
+        region = answer_region(response, truncated)
+        if region.truncated_reason:
+            return _verdict("truncated", None, {"reason": region.truncated_reason})
         extraction = extract_math_answer(region.text, options.fallback)
         if extraction.answer is None:
             return _verdict("no_answer", None, {"reason": "no boxed answer or answer phrase after the reasoning"})

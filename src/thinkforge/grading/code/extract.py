@@ -6,8 +6,8 @@ import re
 import warnings
 from dataclasses import dataclass
 
-BEGIN_THOUGHT = "<|begin_of_thought|>"
-END_THOUGHT = "<|end_of_thought|>"
+from thinkforge.grading.extract import THOUGHT_CLOSE, answer_region
+
 BEGIN_SOLUTION = "<|begin_of_solution|>"
 END_SOLUTION = "<|end_of_solution|>"
 
@@ -29,20 +29,22 @@ class Extraction:
 def extract_program(text: str, finish_reason: str | None = None, language: str = "python") -> Extraction:
     """Extract the program to judge.
 
-    A response cut at the token limit, or whose thought section never closes, is ``truncated``. Inside a
+    A response cut at the token limit, or whose thought section (``<think>`` or ``<|begin_of_thought|>``)
+    never closes, is ``truncated`` — the same reader as the math and choice graders. Inside a
     ``<|begin_of_solution|>`` section (else the whole response), the last fenced block tagged as
     ``language`` wins, then the last untagged block, then the last block not tagged as prose/output; a
     response without fences that compiles as a whole is taken as a bare program.
     """
-    if finish_reason == "length" or (BEGIN_THOUGHT in text and END_THOUGHT not in text):
-        return Extraction(None, "truncated", "cut off before the solution")
-    body, where = text, "response"
+    region = answer_region(text, truncated=finish_reason == "length")
+    if region.truncated_reason:
+        return Extraction(None, "truncated", region.truncated_reason)
     if BEGIN_SOLUTION in text:
         body = text.split(BEGIN_SOLUTION)[-1].split(END_SOLUTION)[0]
         where = "solution section"
-    elif END_THOUGHT in text:
-        body = text.split(END_THOUGHT)[-1]
-        where = "after the thought section"
+    elif any(marker in text for marker in THOUGHT_CLOSE):
+        body, where = region.text, "after the thought section"
+    else:
+        body, where = text, "response"
     blocks = [(m.group(2).lower(), m.group(3)) for m in _FENCE.finditer(body)]
     tags = _PYTHON_TAGS if language == "python" else frozenset({language.lower()})
     for accept in (lambda t: t in tags, lambda t: t == "", lambda t: t not in _NOT_CODE_TAGS):
