@@ -136,3 +136,28 @@ def test_per_execution_env_does_not_leak_into_the_next_one(pool):
     for _ in range(3):  # whichever worker answers
         r = pool.run(src)
         assert "TF_EXTRA" not in r.stdout and "PATH=/usr/local/bin:/usr/bin:/bin" in r.stdout, r
+
+
+def test_stdin_is_a_regular_file_as_on_a_judge(pool):
+    """Fast-IO idioms read ``os.fstat(0).st_size`` bytes; a pipe would report 0 and read nothing."""
+    data = "3\n1 2 3\n" + "x" * 200_000 + "\n"
+    src = "import os, stat\nst = os.fstat(0)\nprint(stat.S_ISREG(st.st_mode), st.st_size, len(os.read(0, st.st_size)))"
+    r = pool.run(src, data)
+    assert r.stdout.split() == ["True", str(len(data)), str(len(data))]
+
+
+def test_the_seccomp_filter_is_inherited_from_the_server(pool):
+    """The filter is loaded once in each server; every execution (and its children) must still be under it."""
+    src = ("import os, socket\n"
+           "print(open('/proc/self/status').read().split('Seccomp:')[1].split()[0], flush=True)\n"
+           "pid = os.fork()\n"
+           "if pid == 0:\n"
+           "    try:\n"
+           "        socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
+           "        print('inet allowed', flush=True)\n"
+           "    except OSError as exc:\n"
+           "        print('denied', exc.errno, flush=True)\n"
+           "    os._exit(0)\n"
+           "os.waitpid(pid, 0)\n")
+    r = pool.run(src)
+    assert r.stdout.split("\n")[:2] == ["2", "denied 97"], r.stdout + r.stderr

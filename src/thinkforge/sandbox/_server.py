@@ -10,9 +10,11 @@ pid 1 of the new pid namespace and a subreaper; the first process only waits →
 read-only binds of the system and the Python prefixes, a fresh /proc, a minimal /dev, private size-limited
 tmpfs for /tmp, /dev/shm and the work dir → ``pivot_root`` → root made read-only.
 
-Per execution: fork → child gets rlimits, drops to the worker's own uid/gid, sets die-with-parent, no_new_privs
-and the seccomp filter, the clean environment (the server's own, plus per-request extras) and an emptied
-work dir, then runs the program. The server watches the child's pidfd with a deadline, reads capped output,
+The server itself then sets no_new_privs and loads the seccomp filter, so that every child inherits both (one
+install per server instead of one per execution; the server needs none of the denied calls after start-up).
+
+Per execution: fork → child gets rlimits, drops to the worker's own uid/gid, sets die-with-parent, the clean
+environment (the server's own, plus per-request extras) and an emptied work dir, then runs the program. The server watches the child's pidfd with a deadline, reads capped output,
 sums the memory of every process in the namespace every few ms, and afterwards kills and reaps everything
 else in the namespace (``kill(-1)`` from pid 1).
 """
@@ -253,15 +255,6 @@ def _setup(cfg: dict[str, Any]) -> Isolation:
         iso.layers["uid_drop"] = _probe_child(lambda: _drop_uid(uid))
     else:
         iso.missing("uid_drop", "not root: the program keeps the caller's uid")
-    reason = _linux.seccomp_supported()
-    if reason:
-        iso.missing("seccomp", reason)
-        iso.missing("no_new_privs", reason)
-    else:
-        program = _linux.build_seccomp_filter()
-        error = _probe_child(lambda: _linux.install_seccomp(program))
-        iso.layers["seccomp"] = error
-        iso.layers["no_new_privs"] = error
     iso.active("rlimits")
     iso.active("clean_environment")
     if iso.pid_ns:
@@ -296,8 +289,18 @@ def _rlimits(limits: dict[str, Any]) -> None:
         resource.setrlimit(res, (value, value))
 
 
-def _child(req: dict[str, Any], iso: Isolation, stdin_fd: int, out_w: int, err_w: int, ctl_w: int,
-           seccomp: Any) -> None:
+def _install_seccomp(iso: Isolation) -> None:
+    """no_new_privs + the seccomp filter for the server itself: every forked child inherits both."""
+    reason = _linux.seccomp_supported()
+    if reason is None:
+        try:
+            _linux.install_seccomp(_linux.build_seccomp_filter())
+        except OSError as exc:
+            reason = str(exc)
+    iso.layers["seccomp"] = iso.layers["no_new_privs"] = reason
+
+
+def _child(req: dict[str, Any], iso: Isolation, stdin_fd: int, out_w: int, err_w: int, ctl_w: int) -> None:
     """Confine this forked process and run the program; never returns."""
     ctl = ctl_w
     try:
@@ -319,8 +322,6 @@ def _child(req: dict[str, Any], iso: Isolation, stdin_fd: int, out_w: int, err_w
         os.umask(0o022)
         if req.get("env"):  # the clean base environment is the server's own (_install_clean_env)
             os.environ.update(req["env"])
-        if seccomp is not None:
-            seccomp.install()
         os.write(3, b"ok")
         os.close(3)
     except BaseException as exc:  # noqa: BLE001 - the server reports sandbox_error
@@ -340,10 +341,7 @@ def _child(req: dict[str, Any], iso: Isolation, stdin_fd: int, out_w: int, err_w
 def _run_python(req: dict[str, Any], iso: Isolation) -> int:
     """Execute Python source in this (already confined) process like ``python main.py`` would."""
     work = _work_dir(iso)
-    sys.stdin = sys.__stdin__ = open(0, "r", encoding="utf-8", errors="surrogateescape", closefd=False)
-    sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
-    sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False,
-                                       buffering=1)
+    sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__ = _STDIO or _open_stdio()
     sys.argv = [req["filename"], *req.get("args", [])]
     sys.path[0:0] = [work]
     main = types.ModuleType("__main__")
@@ -370,6 +368,17 @@ def _run_python(req: dict[str, Any], iso: Isolation) -> int:
         except BaseException:  # noqa: BLE001
             code = code or 120
     return code
+
+
+def _open_stdio() -> tuple[Any, Any, Any]:
+    """Text streams over fds 0-2 as ``python main.py`` has them (built once in the server, unused there)."""
+    return (open(0, "r", encoding="utf-8", errors="surrogateescape", closefd=False),
+            open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False),
+            open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False, buffering=1))
+
+
+#: The python-mode child's stdio, prepared in the server before the first fork (the fds are the child's own).
+_STDIO: tuple[Any, Any, Any] | None = None
 
 
 def _install_clean_env(iso: Isolation) -> None:
@@ -497,7 +506,38 @@ class _Capture:
         self.data += chunk
 
 
-def _execute(req: dict[str, Any], iso: Isolation, seccomp: Any) -> dict[str, Any]:
+def _stdin_file(iso: Isolation, data: bytes) -> int:
+    """A private, unnamed file holding the program's stdin, positioned at its start (a real file, like a judge's:
+    ``os.fstat(0).st_size`` works). Anonymous on the work root's tmpfs; memfds are denied by the filter."""
+    try:
+        fd = os.open(iso.work_root, os.O_TMPFILE | os.O_RDWR, 0o600)
+    except OSError:  # a file system without O_TMPFILE (fallback work root): a named file, unlinked at once
+        path = f"{iso.work_root}/.stdin-{os.getpid()}"
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+        os.unlink(path)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _write_files(work: str, files: dict[str, str], uid: int) -> None:
+    for name, text in files.items():
+        path = os.path.join(work, name)
+        if os.path.dirname(name):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            view = memoryview(text.encode("utf-8", "surrogateescape"))
+            while view:
+                view = view[os.write(fd, view):]
+            os.fchown(fd, uid, uid)
+        finally:
+            os.close(fd)
+
+
+def _execute(req: dict[str, Any], iso: Isolation) -> dict[str, Any]:
     limits = req["limits"]
     work = _work_dir(iso)
     if not _state.work_clean:  # first use, or an earlier execution failed before it cleaned up
@@ -510,24 +550,15 @@ def _execute(req: dict[str, Any], iso: Isolation, seccomp: Any) -> dict[str, Any
     files = dict(req.get("files") or {})
     if req["mode"] == "python":
         files[req["filename"]] = req["code"]
-    for name, text in files.items():
-        path = os.path.join(work, name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chown(path, uid, uid)
-    stdin_fd = os.memfd_create("stdin")
-    data = req.get("stdin", "").encode("utf-8", "surrogateescape")
-    while data:
-        data = data[os.write(stdin_fd, data):]
-    os.lseek(stdin_fd, 0, os.SEEK_SET)
+    _write_files(work, files, uid)
+    stdin_fd = _stdin_file(iso, req.get("stdin", "").encode("utf-8", "surrogateescape"))
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     ctl_r, ctl_w = os.pipe()
     start = time.monotonic()
     pid = os.fork()
     if pid == 0:
-        _child(req, iso, stdin_fd, out_w, err_w, ctl_w, seccomp)
+        _child(req, iso, stdin_fd, out_w, err_w, ctl_w)
     for fd in (stdin_fd, out_w, err_w, ctl_w):
         os.close(fd)
     for fd in (out_r, err_r, ctl_r):
@@ -662,7 +693,6 @@ def main() -> None:
     except BaseException as exc:  # noqa: BLE001 - reported, then the server exits
         _send(proto_out, {"ready": False, "error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()})
         os._exit(1)
-    seccomp = _linux.SeccompFilter(_linux.build_seccomp_filter()) if iso.layers.get("seccomp") is None else None
     for name in cfg.get("preload", []):  # shared by every forked execution, imported once here
         try:
             __import__(name)
@@ -671,6 +701,9 @@ def main() -> None:
     _install_clean_env(iso)
     for sig, handler in _PYTHON_SIGNALS.items():  # inherited by every child: python mode need not reset them
         signal.signal(sig, handler)
+    global _STDIO
+    _STDIO = _open_stdio()
+    _install_seccomp(iso)  # last: the set-up above needs calls the filter denies
     gc.collect()
     gc.freeze()  # keep the forked children from copying pages just to touch GC headers
     _send(proto_out, {"ready": True, "layers": iso.layers, "pid": os.getpid()})
@@ -680,7 +713,7 @@ def main() -> None:
         except EOFError:
             os._exit(0)
         try:
-            resp = _execute(req, iso, seccomp)
+            resp = _execute(req, iso)
         except Exception as exc:  # noqa: BLE001 - one broken request must not end the server
             resp = {"status": "sandbox_error", "error": f"{type(exc).__name__}: {exc}",
                     "trace": traceback.format_exc()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import os
@@ -279,8 +280,14 @@ def _request(program: Program, stdin: str, args: Sequence[str], limits: Limits,
         "args": list(args),
         "stdin": stdin,
         "env": env or {},
-        "limits": dataclasses.asdict(limits),
+        "limits": _limits_dict(limits),
     }
+
+
+@functools.lru_cache(maxsize=64)
+def _limits_dict(limits: Limits) -> dict[str, Any]:
+    """The wire form of ``limits`` (cached: most executions share a handful of limit sets; never mutated)."""
+    return dataclasses.asdict(limits)
 
 
 def check_layers(defaults: SandboxDefaults = SANDBOX, namespaces: bool = True) -> LayerReport:
