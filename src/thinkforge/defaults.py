@@ -139,6 +139,13 @@ class JudgeDefaults:
     float_tol: float = 1e-6
     #: Characters of program output and error kept per test in a verdict's detail.
     detail_chars: int = 400
+    #: Seconds added to a harness execution's limit for interpreter work outside the tests.
+    harness_slack_s: float = 2.0
+    #: Assertion tests: seconds the referee waits past a test's limit for the solution process to answer before
+    #: it kills that process (which should have stopped itself at the limit).
+    referee_grace_s: float = 0.5
+    #: Assertion tests: largest reply (one return value) the solution process may send the referee, MiB.
+    reply_cap_mb: int = 64
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from thinkforge.tasks import get_task
 
 def _assertion_program(problem: Problem, solution: str) -> str:
     ref = problem.reference
-    return ref.get("prefix", "") + "\n" + solution + "\n\n" + ref["test_program"]
+    tests = ref.get("test_setup", "") + "\n" + "\n".join(ref["tests"]) if "tests" in ref else ref["test_program"]
+    return ref.get("prefix", "") + "\n" + solution + "\n\n" + tests + "\n"
 
 
 def _failures(programs: dict[str, str], run_python) -> list[str]:

@@ -318,6 +318,9 @@ def _child(req: dict[str, Any], iso: Isolation, stdin_fd: int, out_w: int, err_w
         if iso.layers.get("uid_drop") is None:
             _drop_uid(iso.cfg["uid"])
         _linux.prctl(_linux.PR_SET_PDEATHSIG, signal.SIGKILL)
+        # processes of one execution cannot read each other's memory, fds or environment via /proc (the uid
+        # drop already implies it as root; explicit for the user-namespace path); exec restores it for argv mode
+        _linux.prctl(_linux.PR_SET_DUMPABLE, 0)
         os.chdir(_work_dir(iso))
         os.umask(0o022)
         if req.get("env"):  # the clean base environment is the server's own (_install_clean_env)

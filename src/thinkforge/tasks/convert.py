@@ -327,7 +327,7 @@ MBPP_SPLITS: dict[str, tuple[int, int]] = {"prompt": (1, 10), "test": (11, 510),
 
 
 def mbpp(row: Row, ctx: Context) -> Problem | None:
-    """MBPP: the description plus its three asserts; graded by setup code + the asserts."""
+    """MBPP: the description plus its three asserts; graded by setup code + each assert as its own test."""
     task_id = int(get(row, "task_id"))
     split = ctx.options.get("split", "test")
     if split != "all":
@@ -341,7 +341,10 @@ def mbpp(row: Row, ctx: Context) -> Problem | None:
     setup = str(row.data.get("test_setup_code") or "")
     code = str(get(row, "code"))
     called = re.search(r"assert\s+(?:not\s+)?\(?\s*(?:set\(|sorted\(|math\.isclose\()?\s*(\w+)\s*\(", tests[0]) if tests else None
-    reference: dict[str, Any] = {"style": "assertion", "test_program": (setup + "\n" if setup.strip() else "") + "\n".join(tests) + "\n"}
+    # one test per assert (a verdict reports which of the three failed); the setup code runs once before them
+    reference: dict[str, Any] = {"style": "assertion", "tests": [t.strip() for t in tests]}
+    if setup.strip():
+        reference["test_setup"] = setup
     if called:
         reference["entry_point"] = called.group(1)
     meta = {"question": text_of(row, "text"), "reference_solution": code, "challenge_test_list": list(row.data.get("challenge_test_list") or [])}

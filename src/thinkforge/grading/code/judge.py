@@ -27,8 +27,6 @@ _RUN_STATUS = {"runtime_error": "runtime_error", "timeout": "timeout", "memory":
                "output_limit": "output_limit", "killed": "runtime_error", "sandbox_error": "sandbox_error"}
 #: Failure statuses the in-sandbox harness may report; anything else it claims is not believed.
 _HARNESS_FAILURES = frozenset({"compile_error", "runtime_error", "timeout", "memory", "wrong"})
-#: Seconds added to the harness execution's limit for interpreter work outside the tests.
-_HARNESS_SLACK_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -42,6 +40,9 @@ class JudgeOptions:
     compare: str = JUDGE.compare
     float_tol: float = JUDGE.float_tol
     detail_chars: int = JUDGE.detail_chars
+    harness_slack_s: float = JUDGE.harness_slack_s
+    referee_grace_s: float = JUDGE.referee_grace_s
+    reply_cap_mb: int = JUDGE.reply_cap_mb
 
     def __post_init__(self) -> None:
         if self.compare not in COMPARE_MODES:
@@ -105,7 +106,21 @@ def grade_code(problem: Problem, sample: Sample, config: JudgeDefaults | JudgeOp
 
 
 def _n_tests(reference: Mapping[str, Any], style: str) -> int:
-    return 1 if style == "assertion" else len(reference.get("tests") or [])
+    if style == "assertion":
+        return len(reference["tests"]) if reference.get("tests") else 1
+    return len(reference.get("tests") or [])
+
+
+def _assertion_units(reference: Mapping[str, Any]) -> list[str]:
+    """An assertion problem's tests: a list of snippets (``tests``, e.g. MBPP's asserts) or one program."""
+    tests = reference.get("tests")
+    if tests:
+        if not isinstance(tests, list) or not all(isinstance(t, str) and t.strip() for t in tests):
+            raise ValidationError("assertion tests must be a list of non-empty code strings", field="reference.tests")
+        return tests
+    if not reference.get("test_program"):
+        raise ValidationError("an assertion-style problem needs test_program or tests", field="reference.test_program")
+    return [reference["test_program"]]
 
 
 def _verdict(problem: Problem, sample: Sample, status: str, code: str | None, detail: dict[str, Any]) -> Verdict:
@@ -174,9 +189,7 @@ def _judge_harness(program: str, style: str, reference: Mapping[str, Any], opts:
                    pool: SandboxPool) -> tuple[str, list[dict[str, Any]]]:
     """Functional and assertion tests: every test of the sample in one sandboxed execution of the harness."""
     if style == "assertion":
-        if not reference.get("test_program"):
-            raise ValidationError("an assertion-style problem needs test_program", field="reference.test_program")
-        n_units = 1
+        n_units = len(_assertion_units(reference))
     else:
         if not reference.get("func_name") or not reference.get("tests"):
             raise ValidationError("a functional problem needs func_name and tests", field="reference.func_name")
@@ -187,17 +200,22 @@ def _judge_harness(program: str, style: str, reference: Mapping[str, Any], opts:
         "stop_on_first_failure": opts.stop_on_first_failure, "test_program": reference.get("test_program"),
         "func_name": reference.get("func_name"), "class_name": reference.get("class_name"),
         # only the arguments: expected values stay here, out of the solution's reach
-        "tests": [{"args": t["args"]} for t in reference.get("tests") or []],
+        "tests": ([{"args": t["args"]} for t in reference["tests"]] if style == "functional"
+                  else _assertion_units(reference)),
+        "test_setup": reference.get("test_setup") or "", "prefix": reference.get("prefix") or "",
+        "entry_point": reference.get("entry_point"),
     }
     nonce = secrets.token_hex(16)
-    total = min(opts.total_timeout_s, opts.timeout_s * n_units + _HARNESS_SLACK_S)
+    # assertion: the tests, the solution load and the setup each get a limit (and the referee its grace)
+    units = n_units + 2 if style == "assertion" else n_units
+    total = min(opts.total_timeout_s, (opts.timeout_s + opts.referee_grace_s) * units + opts.harness_slack_s)
+    args = [style, str(opts.reply_cap_mb * 1024 * 1024), str(opts.detail_chars), str(opts.referee_grace_s)]
     run = pool.run(
         Program(source=HARNESS_SOURCE, filename=HARNESS_FILENAME, files={SOLUTION_FILENAME: program}),
-        f"{nonce}\n{json.dumps(spec)}\n",
-        limits=_limits(opts, total),
+        f"{nonce}\n{json.dumps(spec)}\n", args=args, limits=_limits(opts, total),
     )
     records = _harness_records(run.stdout, nonce)
-    expected = [t.get("expected") for t in reference.get("tests") or []]
+    expected = [t.get("expected") for t in reference["tests"]] if style == "functional" else []
     tests: list[dict[str, Any]] = []
     for rec in records:
         if rec.get("phase") in ("compile", "load"):

@@ -1,0 +1,159 @@
+"""Assertion tests run in a referee process; the solution runs beside it and only hands back plain values.
+
+Each forgery below passes in a harness that runs tests and solution in one process; here it must fail. The
+legitimate behaviours after them must keep working across the process boundary."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from thinkforge.grading.code import JudgeOptions, grade_code
+from thinkforge.records import Problem, Sample
+from thinkforge.sandbox import SandboxPool
+from thinkforge.tasks import get_task
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the sandbox is Linux-only")
+
+OPTS = JudgeOptions(timeout_s=2.0, total_timeout_s=30.0, stop_on_first_failure=False)
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with SandboxPool(2) as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def humaneval():
+    return {p.id.rsplit("/", 1)[1]: p for p in get_task("humaneval").load(ids=[
+        "humaneval/HumanEval/0", "humaneval/HumanEval/2", "humaneval/HumanEval/50"])}
+
+
+MULTI = Problem(id="inc", task="t", domain="code", prompt="inc", reference={
+    "style": "assertion", "test_setup": "BASE = 1\n", "entry_point": "inc",
+    "tests": ["assert inc(1) == 1 + BASE", "assert inc(-1) == 0", "assert inc(10) == 11"]})
+
+
+def _judge(pool, problem: Problem, code: str, opts: JudgeOptions = OPTS):
+    sample = Sample(problem_id=problem.id, model="m", index=0, text=f"```python\n{code}\n```", key=f"{problem.id}/k")
+    return grade_code(problem, sample, opts, pool)
+
+
+ALWAYS_EQUAL = "class Yes:\n    def __eq__(self, other):\n        return True\n    __ne__ = lambda s, o: False\n"
+NONCE_HUNT = (  # looks for the nonce and the referee's result pipe in /proc and up the stack
+    "import os, sys\n"
+    "ppid = os.getppid()\n"
+    "opened = []\n"
+    "for path in ('/proc/%d/fd/0' % ppid, '/proc/%d/fd/1' % ppid, '/proc/%d/mem' % ppid, '/proc/%d/environ' % ppid):\n"
+    "    try:\n"
+    "        open(path, 'rb').close()\n"
+    "        opened.append(path)\n"
+    "    except OSError:\n"
+    "        pass\n"
+    "f, frames = sys._getframe(), 0\n"
+    "while f is not None:\n"
+    "    assert 'nonce' not in f.f_locals\n"
+    "    f, frames = f.f_back, frames + 1\n"
+    "print('opened', opened)\n"
+)
+FD_SPRAY = (  # forged pass records (nonces it cannot know) on every fd it holds, the wire to the referee included
+    "import os\n"
+    "for fd in range(64):\n"
+    "    try:\n"
+    "        os.write(fd, b'0 {\"phase\": \"test\", \"index\": 0, \"status\": \"pass\"}\\n')\n"
+    "    except OSError:\n"
+    "        pass\n"
+)
+
+FORGERIES = [
+    ("0", ALWAYS_EQUAL + "def has_close_elements(numbers, threshold):\n    return Yes()\n", "wrong"),
+    ("0", "def has_close_elements(numbers, threshold):\n    class T(int):\n        def __eq__(self, o):\n"
+          "            return True\n    return T(0)\n", "wrong"),
+    ("0", "def check(candidate):\n    pass\ndef has_close_elements(numbers, threshold):\n    return None\n", "wrong"),
+    ("2", "import builtins\nbuiltins.abs = lambda x: 0\ndef truncate_number(number):\n    return 99.0\n", "wrong"),
+    ("2", "import math\nmath.fabs = lambda x: 0\nabs = lambda x: 0\ndef truncate_number(number):\n    return 99.0\n",
+     "wrong"),
+    ("50", "def encode_shift(s):\n    return s\ndef decode_shift(s):\n    return s\n", "wrong"),  # trusted helper
+    ("0", "import sys\nsys.exit(0)\n", "runtime_error"),
+    ("0", "import os\nos.kill(os.getppid(), 9)\n", "runtime_error"),
+    ("0", "def has_close_elements(numbers, threshold):\n    import os\n    os._exit(0)\n", "runtime_error"),
+    ("0", "def has_close_elements(numbers, threshold):\n    raise SystemExit(0)\n", "runtime_error"),
+    ("0", "def has_close_elements(numbers, threshold):\n    raise AssertionError\n", "runtime_error"),
+    ("0", NONCE_HUNT + "def has_close_elements(numbers, threshold):\n    return False\n", "wrong"),
+    ("0", FD_SPRAY + "def has_close_elements(numbers, threshold):\n    return False\n", "runtime_error"),
+    ("0", "def has_close_elements(numbers, threshold):\n    return False\n" + FD_SPRAY, "runtime_error"),
+]
+
+
+@pytest.mark.parametrize("task_id,code,status", FORGERIES)
+def test_a_forged_solution_never_passes(pool, humaneval, task_id, code, status):
+    verdict = _judge(pool, humaneval[task_id], code)
+    assert verdict.status == status, verdict.detail
+    assert not verdict.passed
+
+
+def test_the_solution_process_cannot_reach_the_referee(pool, humaneval):
+    verdict = _judge(pool, humaneval["0"], NONCE_HUNT + "def has_close_elements(numbers, threshold):\n    return False\n")
+    assert "opened []" in verdict.detail["tests"][0]["output"], verdict.detail
+
+
+def test_every_assert_is_its_own_test(pool):
+    verdict = _judge(pool, MULTI, "def inc(x):\n    return 5 if x == -1 else x + 1\n")
+    assert verdict.status == "wrong"
+    assert [t["status"] for t in verdict.detail["tests"]] == ["pass", "wrong", "pass"]
+    assert (verdict.detail["n_tests"], verdict.detail["n_passed"]) == (3, 2)
+    stop = _judge(pool, MULTI, "def inc(x):\n    return 5 if x == -1 else x + 1\n",
+                  JudgeOptions(timeout_s=2.0, stop_on_first_failure=True))
+    assert [t["status"] for t in stop.detail["tests"]] == ["pass", "wrong"]
+
+
+def test_a_timed_out_call_does_not_spoil_the_next_tests(pool):
+    verdict = _judge(pool, MULTI, "def inc(x):\n    while x == 1:\n        pass\n    return x + 1\n")
+    assert [t["status"] for t in verdict.detail["tests"]] == ["timeout", "pass", "pass"]
+
+
+def test_a_solution_that_ignores_its_alarm_is_stopped_by_the_referee(pool):
+    code = ("import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+            "def inc(x):\n    while x == 1:\n        pass\n    return x + 1\n")
+    verdict = _judge(pool, MULTI, code)
+    assert verdict.status == "timeout"
+    assert [t["status"] for t in verdict.detail["tests"]] == ["timeout"] * 3
+
+
+def _problem(*tests: str, **extra) -> Problem:
+    return Problem(id="p", task="t", domain="code", prompt="p",
+                   reference={"style": "assertion", "tests": list(tests), **extra})
+
+
+# Legitimate solutions whose values or objects cross the process boundary (expected: pass).
+LEGIT = [
+    (_problem("try:\n    f('a')\nexcept TypeError:\n    pass\nelse:\n    raise AssertionError('no TypeError')"),
+     "def f(x):\n    return x + 1\n"),  # the solution's exception keeps its built-in type
+    (_problem("assert f() == (1, 2) and f().y == 2"),
+     "from collections import namedtuple\nP = namedtuple('P', 'x y')\ndef f():\n    return P(1, 2)\n"),
+    (_problem("assert f('abca') == {'a': 2, 'b': 1, 'c': 1}"),
+     "from collections import Counter\ndef f(s):\n    return Counter(s)\n"),
+    (_problem("assert list(f(3)) == [0, 1, 2]", "assert sum(f(4)) == 6"),
+     "def f(n):\n    yield from range(n)\n"),
+    (_problem("assert f() == {1: [2, (3, 4)], 'k': {5}, 'b': b'x'}", "assert f()[1][1] == (3, 4)"),
+     "def f():\n    return {1: [2, (3, 4)], 'k': {5}, 'b': b'x'}\n"),
+    (_problem("n = Node(2)\nn.next = Node(3)\nassert total(n) == 5 and n.next.val == 3"),
+     "class Node:\n    def __init__(self, v):\n        self.val, self.next = v, None\n"
+     "def total(n):\n    return 0 if n is None else n.val + total(n.next)\n"),
+    (_problem("assert Solution().twoSum(nums=[2, 7, 11], target=9) == [0, 1]", entry_point="Solution"),
+     "class Solution:\n    def twoSum(self, nums, target):\n        return [0, 1]\n"),
+    (_problem("assert sum(3, 4) == 7", entry_point="sum"),  # an entry point named like a builtin
+     "def sum(a, b):\n    return a + b\n"),
+    (_problem("assert math.isclose(f(), 0.5)"), "import math\ndef f():\n    return 0.5\n"),  # the solution's import
+    (_problem("assert f() != f() and f() is not None", "assert float('inf') == f(1)"),
+     "def f(x=None):\n    return float('nan') if x is None else float('inf')\n"),
+    (_problem("assert len(f(10**6)) == 10**6"), "def f(n):\n    return list(range(n))\n"),
+]
+
+
+@pytest.mark.parametrize("problem,code", LEGIT)
+def test_legitimate_values_and_objects_cross_the_boundary(pool, problem, code):
+    verdict = _judge(pool, problem, code)
+    assert verdict.status == "pass", verdict.detail
