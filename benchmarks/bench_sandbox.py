@@ -1,46 +1,63 @@
-"""Executions/s: a naive harness (a new ``python`` per test, rlimits only) vs thinkforge's isolated pool.
+"""Throughput: a naive harness (a new ``python`` per execution, rlimits only) vs thinkforge's isolated sandbox.
 
-Same work for both: (1) a trivial echo program; (2) the HumanEval canonical solutions and MBPP reference
-solutions with their tests (one execution per problem). Both use 2 workers. Prints a side-by-side table.
+Same work on both sides, same number of workers, one run:
 
-    .venv/bin/python benchmarks/bench_sandbox.py [--echo N] [--workers 2]
+1. a trivial echo program, executed N times;
+2. the HumanEval (164 canonical solutions, one ``check`` each) and MBPP (500 reference solutions, three asserts
+   each) test suites: 1,664 tests. The naive harness starts a process per test (the issue's baseline) and, as a
+   stronger baseline, a process per problem. thinkforge is measured twice: the bare sandbox pool running one
+   self-checking program per problem, and the real judge (per-test verdicts, assertion tests in a referee
+   process beside the solution process).
+
+One MBPP program (amicable numbers below 9999) computes for seconds in any harness and bounds every wall time;
+the last table leaves out programs that compute longer than ``--heavy-s`` to show the per-execution cost.
+
+    .venv/bin/python benchmarks/bench_sandbox.py [--echo N] [--workers 2] [--heavy-s 0.1]
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import os
 import resource
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from dataclasses import dataclass
 
+from thinkforge.grading.code import JudgeOptions, judge_many
+from thinkforge.records import Problem, Sample
 from thinkforge.sandbox import Limits, SandboxPool
+from thinkforge.tasks import get_task
 
-DATA = Path(os.environ.get("THINKFORGE_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
 ECHO = "print(input())\n"
 LIMITS = Limits(timeout_s=30.0, cpu_s=30.0, memory_mb=1024)
-#: Programs that compute longer than this (seconds) are reported separately.
-HEAVY_S = 0.1
+JUDGE = JudgeOptions(timeout_s=30.0, total_timeout_s=120.0, stop_on_first_failure=False)
 
 
-def suite() -> list[str]:
-    """Self-checking programs: solution + tests; exit 0 exactly when the tests pass."""
-    programs = []
-    with gzip.open(DATA / "humaneval" / "HumanEval.jsonl.gz", "rt") as fh:
-        for line in fh:
-            r = json.loads(line)
-            programs.append(r["prompt"] + r["canonical_solution"] + "\n" + r["test"] + f"\ncheck({r['entry_point']})\n")
-    with open(DATA / "mbpp" / "mbpp.jsonl") as fh:
-        for line in fh:
-            r = json.loads(line)
-            if 11 <= r["task_id"] <= 510:
-                programs.append(r["code"] + "\n" + (r["test_setup_code"] or "") + "\n" + "\n".join(r["test_list"]) + "\n")
-    return programs
+@dataclass
+class Case:
+    """One problem: its solution as the judge sees it, its tests as self-checking programs."""
+
+    problem: Problem
+    solution: str
+    per_test: list[str]  # one program per test (naive: a process each)
+    whole: str  # every test in one program
+
+
+def cases() -> list[Case]:
+    out = []
+    for p in get_task("humaneval").load():
+        solution = p.meta["prompt_code"] + p.meta["canonical_solution"]
+        program = p.reference["prefix"] + solution + "\n" + p.reference["test_program"]
+        out.append(Case(p, solution, [program], program))
+    for p in get_task("mbpp").load():
+        solution = p.meta["reference_solution"]
+        head = solution + "\n" + p.reference.get("test_setup", "") + "\n"
+        tests = p.reference["tests"]
+        out.append(Case(p, solution, [head + t + "\n" for t in tests], head + "\n".join(tests) + "\n"))
+    return out
 
 
 def _rlimits() -> None:
@@ -57,40 +74,75 @@ def naive_run(job: tuple[str, str]) -> bool:
     return proc.returncode == 0
 
 
-def measure(name: str, jobs: list[tuple[str, str]], naive_workers: int, pool: SandboxPool) -> dict[str, float]:
+def timed(fn, *args) -> tuple[float, int]:
     t = time.perf_counter()
-    with ThreadPoolExecutor(naive_workers) as ex:
-        naive_ok = sum(ex.map(naive_run, jobs))
-    naive = len(jobs) / (time.perf_counter() - t)
-    t = time.perf_counter()
-    pool_ok = sum(r.ok for r in pool.map(jobs, limits=LIMITS))
-    pooled = len(jobs) / (time.perf_counter() - t)
-    print(f"{name:<24} {len(jobs):>6} {naive:>12.0f} {pooled:>14.0f} {pooled / naive:>7.2f}x"
-          f"   (passed: naive {naive_ok}, pool {pool_ok})")
-    return {"naive": naive, "pool": pooled}
+    ok = fn(*args)
+    return time.perf_counter() - t, ok
+
+
+def naive(jobs: list[tuple[str, str]], workers: int) -> int:
+    with ThreadPoolExecutor(workers) as ex:
+        return sum(ex.map(naive_run, jobs))
+
+
+def pooled(jobs: list[tuple[str, str]], pool: SandboxPool) -> int:
+    return sum(r.ok for r in pool.map(jobs, limits=LIMITS))
+
+
+def judged(chosen: list[Case], pool: SandboxPool) -> int:
+    samples = [Sample(problem_id=c.problem.id, model="reference", index=0, text=f"```python\n{c.solution}\n```",
+                      key=f"{c.problem.id}/reference") for c in chosen]
+    verdicts = judge_many([c.problem for c in chosen], samples, JUDGE, pool=pool)
+    return sum(t["status"] == "pass" for v in verdicts for t in v.detail["tests"])
+
+
+def suite_table(title: str, chosen: list[Case], workers: int, pool: SandboxPool) -> None:
+    n_tests = sum(len(c.per_test) for c in chosen)
+    rows = [
+        ("naive: a python per test", len(n_jobs := [(p, "") for c in chosen for p in c.per_test]),
+         *timed(naive, n_jobs, workers)),
+        ("naive: a python per problem", len(chosen), *timed(naive, [(c.whole, "") for c in chosen], workers)),
+        ("thinkforge pool (per problem)", len(chosen), *timed(pooled, [(c.whole, "") for c in chosen], pool)),
+        ("thinkforge judge (per-test verdicts)", len(chosen), *timed(judged, chosen, pool)),
+    ]
+    per_test, per_problem = rows[0][2], rows[1][2]
+    print(f"\n{title}: {len(chosen)} problems, {n_tests} tests")
+    print(f"{'harness':<38} {'runs':>5} {'wall s':>7} {'tests/s':>8} {'vs naive/test':>14} {'vs naive/problem':>17}"
+          f"  passed")
+    for name, runs, wall, ok in rows:
+        passed = f"{ok} tests" if "judge" in name or "per test" in name else f"{ok} problems"
+        print(f"{name:<38} {runs:>5} {wall:>7.2f} {n_tests / wall:>8.0f} {per_test / wall:>13.2f}x"
+              f" {per_problem / wall:>16.2f}x  {passed}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--echo", type=int, default=2000, help="executions of the echo program")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--heavy-s", type=float, default=0.1, help="programs computing longer are left out of "
+                        "the last table")
     args = parser.parse_args()
-    programs = suite()
+    all_cases = cases()
     with SandboxPool(args.workers, limits=LIMITS) as pool:
         layers = pool.layers
         print(f"cores: {os.cpu_count()}  workers: {args.workers}  python: {sys.version.split()[0]}")
         print(f"isolation layers active: {', '.join(layers.active) if layers else '?'}")
         print(f"missing: {layers.missing if layers else '?'}")
-        for _ in pool.map([(ECHO, "warm\n")] * 50, limits=LIMITS):
-            pass
-        print(f"{'workload':<24} {'execs':>6} {'naive exec/s':>12} {'isolated exec/s':>14} {'ratio':>8}")
-        measure("echo (trivial)", [(ECHO, "hello\n")] * args.echo, args.workers, pool)
-        suites = [(p, "") for p in programs]
-        measure("HumanEval+MBPP suites", suites, args.workers, pool)
-        # One MBPP program alone computes for seconds and bounds both harnesses' wall time (Amdahl); the
-        # row below leaves out programs whose own run exceeds HEAVY_S, to show the per-execution cost.
-        light = [job for job, r in zip(suites, pool.map(suites, limits=LIMITS)) if r.wall_s <= HEAVY_S]
-        measure(f"  without {len(suites) - len(light)} heavy (>{HEAVY_S:g}s)", light, args.workers, pool)
+        pooled([(ECHO, "warm\n")] * 50, pool)
+        jobs = [(ECHO, "hello\n")] * args.echo
+        naive_s, naive_ok = timed(naive, jobs, args.workers)
+        pool_s, pool_ok = timed(pooled, jobs, pool)
+        print(f"\necho (trivial program): {args.echo} executions")
+        print(f"{'harness':<38} {'exec/s':>8} {'ratio':>8}  passed")
+        print(f"{'naive: a python per execution':<38} {args.echo / naive_s:>8.0f} {1:>7.2f}x  {naive_ok}")
+        print(f"{'thinkforge pool (fully isolated)':<38} {args.echo / pool_s:>8.0f} {naive_s / pool_s:>7.2f}x"
+              f"  {pool_ok}")
+        suite_table("HumanEval + MBPP", all_cases, args.workers, pool)
+        walls = [r.wall_s for r in pool.map([(c.whole, "") for c in all_cases], limits=LIMITS)]
+        light = [c for c, wall in zip(all_cases, walls) if wall <= args.heavy_s]
+        heavy = [c.problem.id for c in all_cases if c not in light]
+        suite_table(f"HumanEval + MBPP without {', '.join(heavy)} (> {args.heavy_s:g} s each)", light,
+                    args.workers, pool)
 
 
 if __name__ == "__main__":

@@ -114,6 +114,8 @@ class SandboxDefaults:
     #: Standard-library modules imported once by each fork-server, so that executions which use them (most
     #: benchmark solutions import typing, math, collections, ...) do not pay for the import. Modules holding
     #: per-process state (random, uuid, tempfile) are deliberately absent: every execution would share it.
+    #: Trusted programs (``Program.trusted_precompile``, e.g. the judge's harness) each fork-server keeps compiled.
+    code_cache_entries: int = 16
     preload_modules: tuple[str, ...] = (
         "typing", "math", "re", "collections", "itertools", "functools", "heapq", "bisect", "string",
         "operator", "copy", "fractions", "decimal", "dataclasses", "enum",

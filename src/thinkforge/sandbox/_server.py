@@ -300,7 +300,8 @@ def _install_seccomp(iso: Isolation) -> None:
     iso.layers["seccomp"] = iso.layers["no_new_privs"] = reason
 
 
-def _child(req: dict[str, Any], iso: Isolation, stdin_fd: int, out_w: int, err_w: int, ctl_w: int) -> None:
+def _child(req: dict[str, Any], iso: Isolation, stdin_fd: int, out_w: int, err_w: int, ctl_w: int,
+           code_obj: types.CodeType | None) -> None:
     """Confine this forked process and run the program; never returns."""
     ctl = ctl_w
     try:
@@ -338,10 +339,34 @@ def _child(req: dict[str, Any], iso: Isolation, stdin_fd: int, out_w: int, err_w
         except OSError as exc:
             os.write(2, f"exec {req['argv'][0]}: {exc}\n".encode())
             os._exit(127)
-    os._exit(_run_python(req, iso))
+    os._exit(_run_python(req, iso, code_obj))
 
 
-def _run_python(req: dict[str, Any], iso: Isolation) -> int:
+class _CodeCache:
+    """Compiled trusted programs (``precompile`` requests), oldest dropped first; filled in the server only."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, str], types.CodeType] = {}
+        self.capacity = 0
+
+    def get(self, req: dict[str, Any], path: str) -> types.CodeType | None:
+        key = (path, req["code"])
+        code = self.entries.get(key)
+        if code is None and self.capacity > 0:
+            try:
+                code = compile(req["code"], path, "exec")
+            except (SyntaxError, ValueError):  # the child compiles again and reports it like python would
+                return None
+            while len(self.entries) >= self.capacity:
+                self.entries.pop(next(iter(self.entries)))
+            self.entries[key] = code
+        return code
+
+
+_code_cache = _CodeCache()
+
+
+def _run_python(req: dict[str, Any], iso: Isolation, code_obj: types.CodeType | None = None) -> int:
     """Execute Python source in this (already confined) process like ``python main.py`` would."""
     work = _work_dir(iso)
     sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__ = _STDIO or _open_stdio()
@@ -353,7 +378,7 @@ def _run_python(req: dict[str, Any], iso: Isolation) -> int:
     sys.modules["__main__"] = main
     code = 0
     try:
-        exec(compile(req["code"], main.__file__, "exec"), main.__dict__)
+        exec(code_obj or compile(req["code"], main.__file__, "exec"), main.__dict__)
     except SystemExit as exc:
         if exc.code is None:
             code = 0
@@ -558,10 +583,11 @@ def _execute(req: dict[str, Any], iso: Isolation) -> dict[str, Any]:
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     ctl_r, ctl_w = os.pipe()
+    code_obj = _code_cache.get(req, f"{work}/{req['filename']}") if req.get("precompile") else None
     start = time.monotonic()
     pid = os.fork()
     if pid == 0:
-        _child(req, iso, stdin_fd, out_w, err_w, ctl_w)
+        _child(req, iso, stdin_fd, out_w, err_w, ctl_w, code_obj)
     for fd in (stdin_fd, out_w, err_w, ctl_w):
         os.close(fd)
     for fd in (out_r, err_r, ctl_r):
@@ -702,6 +728,7 @@ def main() -> None:
         except ImportError:
             pass
     _install_clean_env(iso)
+    _code_cache.capacity = int(cfg.get("code_cache_entries", 0))
     for sig, handler in _PYTHON_SIGNALS.items():  # inherited by every child: python mode need not reset them
         signal.signal(sig, handler)
     global _STDIO

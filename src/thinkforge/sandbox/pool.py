@@ -66,6 +66,7 @@ class _Server:
             "tmpfs_mb": defaults.tmpfs_mb,
             "ro_paths": [*defaults.ro_paths, *_python_paths()],
             "preload": list(defaults.preload_modules),
+            "code_cache_entries": defaults.code_cache_entries,
             "namespaces": namespaces,
             "fallback_work_root": self.fallback_dir,
         }
@@ -280,6 +281,7 @@ def _request(program: Program, stdin: str, args: Sequence[str], limits: Limits,
         "args": list(args),
         "stdin": stdin,
         "env": env or {},
+        "precompile": program.trusted_precompile and mode == "python",
         "limits": _limits_dict(limits),
     }
 

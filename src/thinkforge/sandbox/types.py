@@ -59,6 +59,10 @@ class Program:
     argv: tuple[str, ...] = ()
     files: dict[str, str] = field(default_factory=dict)
     filename: str = "main.py"
+    #: Compile ``source`` once in the fork-server and reuse the code object in later executions. Only for
+    #: *trusted* Python run many times (a test harness): compiling happens outside the sandbox's limits, so
+    #: untrusted code is always compiled inside the confined child.
+    trusted_precompile: bool = False
 
 
 @dataclass(frozen=True)

@@ -211,7 +211,8 @@ def _judge_harness(program: str, style: str, reference: Mapping[str, Any], opts:
     total = min(opts.total_timeout_s, (opts.timeout_s + opts.referee_grace_s) * units + opts.harness_slack_s)
     args = [style, str(opts.reply_cap_mb * 1024 * 1024), str(opts.detail_chars), str(opts.referee_grace_s)]
     run = pool.run(
-        Program(source=HARNESS_SOURCE, filename=HARNESS_FILENAME, files={SOLUTION_FILENAME: program}),
+        Program(source=HARNESS_SOURCE, filename=HARNESS_FILENAME, files={SOLUTION_FILENAME: program},
+                trusted_precompile=True),
         f"{nonce}\n{json.dumps(spec)}\n", args=args, limits=_limits(opts, total),
     )
     records = _harness_records(run.stdout, nonce)
