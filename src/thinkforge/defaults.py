@@ -101,6 +101,8 @@ class SandboxDefaults:
     max_open_files: int = 256
     #: Size of each private tmpfs (/tmp, /dev/shm, the work dir), MiB.
     tmpfs_mb: int = 64
+    #: Largest stdin one execution may be given, MiB (held in the server's own tmpfs while the program runs).
+    stdin_max_mb: int = 1024
     #: How often the watchdog sums the memory of the sandbox's processes, seconds.
     watchdog_interval_s: float = 0.02
     #: First uid/gid of the unprivileged sandbox users (one per pool worker; never a real account).

@@ -161,3 +161,13 @@ def test_the_seccomp_filter_is_inherited_from_the_server(pool):
            "os.waitpid(pid, 0)\n")
     r = pool.run(src)
     assert r.stdout.split("\n")[:2] == ["2", "denied 97"], r.stdout + r.stderr
+
+
+def test_stdin_larger_than_the_work_dir_tmpfs(pool):
+    """Inputs live on their own tmpfs: a big test case must not fail for lack of work-dir space."""
+    from thinkforge.defaults import SANDBOX
+
+    size = (SANDBOX.tmpfs_mb + 8) * 1024 * 1024
+    r = pool.run("import os, sys\nn = 0\nwhile chunk := os.read(0, 1 << 20):\n    n += len(chunk)\nprint(n)",
+                 "x" * size)
+    assert (r.status, r.stdout) == ("ok", f"{size}\n"), r.error or r.stderr

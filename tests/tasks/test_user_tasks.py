@@ -85,6 +85,21 @@ def test_code_task_stdin_and_functional(tmp_path: Path) -> None:
     assert spec.load()[0].reference == {"style": "functional", "func_name": "add", "class_name": None, "tests": [{"args": [1, 2], "expected": 3}]}
 
 
+def test_code_task_assertion_program_or_assert_list(tmp_path: Path) -> None:
+    rows = [{"text": "Inc.", "check": "assert inc(1) == 2\n"}]
+    spec = task_from_mapping(_jsonl(tmp_path / "a.jsonl", rows), "prompt=text,test_program=check", "code", style="assertion")
+    assert spec.load()[0].reference == {"style": "assertion", "test_program": "assert inc(1) == 2\n"}
+    rows = [{"text": "Inc.", "asserts": ["assert inc(1) == 2", "assert inc(2) == 3"], "setup": "import math", "fn": "inc"}]
+    spec = task_from_mapping(_jsonl(tmp_path / "b.jsonl", rows), "prompt=text,tests=asserts,test_setup=setup,entry_point=fn",
+                             "code", style="assertion")
+    assert spec.load()[0].reference == {"style": "assertion", "tests": ["assert inc(1) == 2", "assert inc(2) == 3"],
+                                        "test_setup": "import math", "entry_point": "inc"}
+    rows = [{"text": "Inc.", "asserts": {"not": "a list"}}]
+    spec = task_from_mapping(_jsonl(tmp_path / "c.jsonl", rows), "prompt=text,tests=asserts", "code", style="assertion")
+    with pytest.raises(ThinkforgeError, match=r"c\.jsonl:1.*assert snippets"):
+        spec.load()
+
+
 def test_wrong_mapping_names_the_missing_field_and_the_file(tmp_path: Path) -> None:
     path = _jsonl(tmp_path / "mine.jsonl", ROWS)
     spec = task_from_mapping(path, "prompt=question,answer=answer", "math")

@@ -49,6 +49,7 @@ else:
 _SETUP_FAILED = 125
 _WORK_ROOT = "/sandbox"
 _WORK_DIR = "/sandbox/run"
+_STDIN_DIR = "/.stdin"
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 _DEVICES = ("null", "zero", "full", "random", "urandom")
 #: Signal dispositions a python-mode program starts with (like ``python main.py``); the server holds them.
@@ -92,6 +93,7 @@ class Isolation:
         self.layers: dict[str, str | None] = {}
         self.pid_ns = False
         self.work_root = cfg["fallback_work_root"]
+        self.stdin_dir = cfg["fallback_work_root"]
 
     def missing(self, layer: str, why: str) -> None:
         self.layers[layer] = why
@@ -191,6 +193,7 @@ def _build_root(iso: Isolation) -> None:
     os.makedirs(f"{new}/var", exist_ok=True)
     os.symlink("/tmp", f"{new}/var/tmp")
     _tmpfs(new + _WORK_ROOT, cfg["tmpfs_mb"], mode="0755")
+    _tmpfs(new + _STDIN_DIR, cfg["stdin_max_mb"], mode="0700", noexec=True)  # anonymous stdin files only
     os.makedirs(f"{new}/.old")
     os.chdir(new)
     _linux.pivot_root(".", ".old")
@@ -200,6 +203,7 @@ def _build_root(iso: Isolation) -> None:
     _linux.mount(None, "/", None,
                  _linux.MS_REMOUNT | _linux.MS_BIND | _linux.MS_RDONLY | _linux.MS_NOSUID | _linux.MS_NODEV)
     iso.work_root = _WORK_ROOT
+    iso.stdin_dir = _STDIN_DIR
 
 
 def _bind_dev(src: str, dst: str) -> None:
@@ -536,11 +540,12 @@ class _Capture:
 
 def _stdin_file(iso: Isolation, data: bytes) -> int:
     """A private, unnamed file holding the program's stdin, positioned at its start (a real file, like a judge's:
-    ``os.fstat(0).st_size`` works). Anonymous on the work root's tmpfs; memfds are denied by the filter."""
+    ``os.fstat(0).st_size`` works). Anonymous on a root-only tmpfs of its own (so a large input does not eat the
+    work dir's space); memfds are denied by the filter."""
     try:
-        fd = os.open(iso.work_root, os.O_TMPFILE | os.O_RDWR, 0o600)
+        fd = os.open(iso.stdin_dir, os.O_TMPFILE | os.O_RDWR, 0o600)
     except OSError:  # a file system without O_TMPFILE (fallback work root): a named file, unlinked at once
-        path = f"{iso.work_root}/.stdin-{os.getpid()}"
+        path = f"{iso.stdin_dir}/.stdin-{os.getpid()}"
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
         os.unlink(path)
     view = memoryview(data)

@@ -64,6 +64,7 @@ class _Server:
         cfg = {
             "uid": self.uid,
             "tmpfs_mb": defaults.tmpfs_mb,
+            "stdin_max_mb": defaults.stdin_max_mb,
             "ro_paths": [*defaults.ro_paths, *_python_paths()],
             "preload": list(defaults.preload_modules),
             "code_cache_entries": defaults.code_cache_entries,

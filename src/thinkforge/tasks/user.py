@@ -4,7 +4,9 @@ The mapping names, for each :class:`Problem` part, the source field that holds i
 objects). Keys: ``id`` (optional; else the row number), ``prompt``; math: ``answer`` (+ optional
 ``answer_type``, ``unit``, ``multiple``); mcq: ``choices`` (a list field, or columns joined by ``+``) and
 ``answer`` (a letter, a 0-based index, or the text of the correct choice); code: ``tests``, ``func_name``,
-``class_name``, ``test_program``, ``prefix``, ``entry_point``; ``meta.<key>`` copies a field into meta.
+``class_name``, ``test_program``, ``test_setup``, ``prefix``, ``entry_point``; ``meta.<key>`` copies a field into
+meta. Assertion-style tasks give either ``test_program`` (one test) or ``tests`` (a list of assert snippets, each
+its own test, MBPP-style).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from thinkforge.tasks.spec import HubSource, TaskSpec
 MAPPING_KEYS: dict[str, tuple[str, ...]] = {
     "math": ("id", "prompt", "answer", "answer_type", "unit", "multiple"),
     "mcq": ("id", "prompt", "choices", "answer"),
-    "code": ("id", "prompt", "tests", "func_name", "class_name", "test_program", "prefix", "entry_point"),
+    "code": ("id", "prompt", "tests", "func_name", "class_name", "test_program", "test_setup", "prefix",
+             "entry_point"),
 }
 REQUIRED_KEYS: dict[str, tuple[str, ...]] = {"math": ("prompt", "answer"), "mcq": ("prompt", "choices", "answer"), "code": ("prompt",)}
 DEFAULT_TEMPLATE: dict[str, str] = {"math": "math", "mcq": "choice", "code": "plain"}
@@ -99,6 +102,8 @@ def check_config(cfg: UserTaskConfig, where: str) -> None:
         if cfg.style not in CODE_STYLES:
             raise ConfigError(f"{where}: a code task needs style: one of {', '.join(CODE_STYLES)}")
         need = {"stdin": "tests", "functional": "tests", "assertion": "test_program"}[cfg.style]
+        if cfg.style == "assertion" and "tests" in cfg.fields:
+            need = "tests"
         if need not in cfg.fields or (cfg.style == "functional" and "func_name" not in cfg.fields):
             raise ConfigError(f"{where}: a {cfg.style} code task needs the mapping key '{need}'" + (" and 'func_name'" if cfg.style == "functional" else ""))
     if not cfg.path and cfg.hub is None:
@@ -158,8 +163,14 @@ def _answer(row: Row, source: str, extract: str) -> str:
 def _code_reference(row: Row, cfg: UserTaskConfig) -> dict[str, Any]:
     f = cfg.fields
     if cfg.style == "assertion":
-        reference: dict[str, Any] = {"style": "assertion", "test_program": cv.text_of(row, f["test_program"])}
-        for key in ("prefix", "entry_point"):
+        if "tests" in f:  # a list of assert snippets, each its own test
+            snippets = _structured(row, f["tests"])
+            if not isinstance(snippets, list) or not snippets or not all(isinstance(t, str) and t.strip() for t in snippets):
+                raise row.error("expected a non-empty list of assert snippets (strings)", field=f["tests"])
+            reference: dict[str, Any] = {"style": "assertion", "tests": list(snippets)}
+        else:
+            reference = {"style": "assertion", "test_program": cv.text_of(row, f["test_program"])}
+        for key in ("test_setup", "prefix", "entry_point"):
             if key in f:
                 reference[key] = str(cv.get(row, f[key]))
         return reference
