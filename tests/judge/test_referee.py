@@ -150,6 +150,14 @@ LEGIT = [
     (_problem("assert f() != f() and f() is not None", "assert float('inf') == f(1)"),
      "def f(x=None):\n    return float('nan') if x is None else float('inf')\n"),
     (_problem("assert len(f(10**6)) == 10**6"), "def f(n):\n    return list(range(n))\n"),
+    (_problem("assert f() == 3**20000 and f(-1) == -(3**20000)"),  # beyond int_max_str_digits in decimal
+     "def f(sign=1):\n    return sign * 3**20000\n"),
+    (_problem("from fractions import Fraction\nassert f() == Fraction(1, 3) and f() != 0.33", "assert g() == 0.5"),
+     "from fractions import Fraction\nfrom decimal import Decimal\n"
+     "def f():\n    return Fraction(1, 3)\ndef g():\n    return Decimal('0.5')\n"),
+    (_problem("assert f() == {(1, 2): 'a'} and f()[(1, 2)] == 'a'"), "def f():\n    return {(1, 2): 'a'}\n"),
+    (_problem("assert f() == 6 and isinstance(f(), int)"),  # a numpy scalar, as np.sum gives
+     "import numpy as np\ndef f():\n    return np.sum(np.array([1, 2, 3]))\n"),
 ]
 
 

@@ -22,6 +22,8 @@ sandbox makes both processes non-dumpable: neither can read the other's memory o
 import builtins
 import collections
 import contextlib
+import decimal
+import fractions
 import importlib
 import io
 import json
@@ -36,6 +38,8 @@ import types
 _OUT = os.dup(1)  # the real stdout carries results only; the solution process closes its copy
 os.dup2(2, 1)  # stray writes to fd 1 land on stderr, never among the results
 _HEAD = struct.Struct(">I")
+#: Ints up to this many bits travel as JSON numbers (decimal); larger ones as hex strings.
+_DECIMAL_INT_BITS = 4096
 _BUILTIN_NAMES = frozenset(dir(builtins))
 
 
@@ -121,7 +125,8 @@ def _encode(value, ref_of):
     if value is None or value is True or value is False:
         return value
     if isinstance(value, int):
-        return int(value)
+        value = int(value)  # past ~4300 digits str() refuses (int_max_str_digits); hex has no such limit
+        return value if value.bit_length() <= _DECIMAL_INT_BITS else {"h": hex(value)}
     if isinstance(value, float):
         return float(value)
     if isinstance(value, str):
@@ -143,6 +148,12 @@ def _encode(value, ref_of):
         return {"b": bytes(value).decode("latin-1")}
     if isinstance(value, complex):
         return {"c": [complex(value).real, complex(value).imag]}
+    if isinstance(value, fractions.Fraction):
+        return {"q": [_encode(value.numerator, ref_of), _encode(value.denominator, ref_of)]}
+    if isinstance(value, decimal.Decimal):
+        return {"D": str(value)}
+    if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+        return _encode(value.item(), ref_of)  # a numpy scalar: its Python value (== treats them alike)
     return {"r": ref_of(value)}
 
 
@@ -175,6 +186,10 @@ def _decode(node, handle):
             return handle(body)
         if tag == "b" and type(body) is str:
             return body.encode("latin-1")
+        if tag == "h" and type(body) is str:
+            return int(body, 16)
+        if tag == "D" and type(body) is str:
+            return decimal.Decimal(body)
         if type(body) is list:
             if tag == "t":
                 return tuple(_decode(v, handle) for v in body)
@@ -186,6 +201,10 @@ def _decode(node, handle):
                 return frozenset(_decode(v, handle) for v in body)
             if tag == "c" and len(body) == 2 and all(type(v) in (int, float) for v in body):
                 return complex(body[0], body[1])
+            if tag == "q" and len(body) == 2:
+                numerator, denominator = (_decode(v, handle) for v in body)
+                if type(numerator) is int and type(denominator) is int and denominator > 0:
+                    return fractions.Fraction(numerator, denominator)
             if tag == "d" and all(type(p) is list and len(p) == 2 for p in body):
                 return {_decode(k, handle): _decode(v, handle) for k, v in body}
     raise _WireError("malformed value from the solution process")
