@@ -171,3 +171,22 @@ def test_stdin_larger_than_the_work_dir_tmpfs(pool):
     r = pool.run("import os, sys\nn = 0\nwhile chunk := os.read(0, 1 << 20):\n    n += len(chunk)\nprint(n)",
                  "x" * size)
     assert (r.status, r.stdout) == ("ok", f"{size}\n"), r.error or r.stderr
+
+
+def test_executions_are_not_dumpable(pool):
+    """A process of an execution cannot open another one's /proc files (here: its own forked child's)."""
+    src = ("import ctypes, os, time\n"
+           "print(ctypes.CDLL(None).prctl(3, 0, 0, 0, 0), flush=True)\n"  # PR_GET_DUMPABLE
+           "pid = os.fork()\n"
+           "if pid == 0:\n"
+           "    time.sleep(5)\n"
+           "    os._exit(0)\n"
+           "for name in ('mem', 'environ', 'fd/0'):\n"
+           "    try:\n"
+           "        open(f'/proc/{pid}/{name}', 'rb').close()\n"
+           "        print(name, 'opened')\n"
+           "    except OSError as exc:\n"
+           "        print(name, exc.errno)\n")
+    r = pool.run(src)
+    assert r.stdout.split("\n")[0] == "0", r.stdout + r.stderr
+    assert "opened" not in r.stdout, r.stdout

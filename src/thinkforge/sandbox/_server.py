@@ -94,6 +94,8 @@ class Isolation:
         self.pid_ns = False
         self.work_root = cfg["fallback_work_root"]
         self.stdin_dir = cfg["fallback_work_root"]
+        #: False when the uid drop already leaves every child non-dumpable (it does when fs.suid_dumpable is 0)
+        self.set_nondumpable = True
 
     def missing(self, layer: str, why: str) -> None:
         self.layers[layer] = why
@@ -211,6 +213,14 @@ def _bind_dev(src: str, dst: str) -> None:
     _linux.mount(src, dst, None, _linux.MS_BIND)
 
 
+def _read_text(path: str) -> str | None:
+    try:
+        with open(path) as fh:
+            return fh.read().strip()
+    except OSError:
+        return None
+
+
 def _probe_child(action: Any) -> str | None:
     """Run ``action`` in a forked child; return None when it succeeded, else the error text."""
     r, w = os.pipe()
@@ -257,6 +267,7 @@ def _setup(cfg: dict[str, Any]) -> Isolation:
     if root:
         uid = cfg["uid"]
         iso.layers["uid_drop"] = _probe_child(lambda: _drop_uid(uid))
+        iso.set_nondumpable = iso.layers["uid_drop"] is not None or _read_text("/proc/sys/fs/suid_dumpable") != "0"
     else:
         iso.missing("uid_drop", "not root: the program keeps the caller's uid")
     iso.active("rlimits")
@@ -322,10 +333,9 @@ def _child(req: dict[str, Any], iso: Isolation, stdin_fd: int, out_w: int, err_w
         _rlimits(req["limits"])
         if iso.layers.get("uid_drop") is None:
             _drop_uid(iso.cfg["uid"])
+        if iso.set_nondumpable:  # processes of one execution must not read each other's memory, fds, environ
+            _linux.prctl(_linux.PR_SET_DUMPABLE, 0)
         _linux.prctl(_linux.PR_SET_PDEATHSIG, signal.SIGKILL)
-        # processes of one execution cannot read each other's memory, fds or environment via /proc (the uid
-        # drop already implies it as root; explicit for the user-namespace path); exec restores it for argv mode
-        _linux.prctl(_linux.PR_SET_DUMPABLE, 0)
         os.chdir(_work_dir(iso))
         os.umask(0o022)
         if req.get("env"):  # the clean base environment is the server's own (_install_clean_env)
