@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+from pathlib import Path
+
 CASES = {
     "infinite_loop": ("while True:\n    pass\n", {"timeout"}),
     "sleep_forever": ("import time\ntime.sleep(10**6)\n", {"timeout"}),
@@ -171,6 +174,20 @@ def isolated(probe_stdout: str, runner_pid: int) -> bool:
     except ValueError:
         return False
     return host_uid != 0 and pid < 100 and nprocs < 10 and runner_pid != pid
+
+
+def plant(folder: Path, secret: str) -> tuple[Path, Path, socket.socket]:
+    """The bait: a canary file (must stay intact), a root-only file holding ``secret``, a loopback listener."""
+    canary = folder / f"thinkforge-canary-{secret[-8:]}"
+    canary.write_text("intact")
+    private = folder / f"thinkforge-rootonly-{secret[-8:]}"
+    private.write_text(secret)
+    private.chmod(0o600)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.setblocking(False)
+    return canary, private, listener
 
 
 def fill(source: str, canary: str, private: str, port: int) -> str:

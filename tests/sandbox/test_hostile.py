@@ -11,13 +11,12 @@ from __future__ import annotations
 import dataclasses
 import os
 import secrets
-import socket
 import sys
 from pathlib import Path
 
 import pytest
 
-from hostile_corpus import CASES, DANGEROUS, PROBE, fill, isolated
+from hostile_corpus import CASES, DANGEROUS, PROBE, fill, isolated, plant
 from thinkforge.sandbox import Limits, SandboxPool
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the isolation layers are Linux-only")
@@ -31,15 +30,7 @@ CANARY_DIR = Path(sys.prefix)  # visible (read-only) inside the sandbox
 @pytest.fixture(scope="module")
 def env():
     os.environ["TF_HOSTILE_SECRET"] = SECRET
-    canary = CANARY_DIR / f"thinkforge-canary-{secrets.token_hex(4)}"
-    canary.write_text("intact")
-    private = CANARY_DIR / f"thinkforge-rootonly-{secrets.token_hex(4)}"
-    private.write_text(SECRET)
-    private.chmod(0o600)
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    listener.setblocking(False)
+    canary, private, listener = plant(CANARY_DIR, SECRET)
     pool = SandboxPool(2, limits=LIMITS).start()
     yield {"pool": pool, "canary": canary, "private": private, "listener": listener,
            "port": listener.getsockname()[1]}

@@ -11,7 +11,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from hostile_corpus import CASES, DANGEROUS
+from hostile_corpus import CASES, DANGEROUS, plant
 
 NOBODY = 65534
 HERE = Path(__file__).resolve().parent
@@ -68,16 +67,8 @@ def outcome():
         pytest.skip("no Python >= 3.11 that uid 65534 can run with this checkout readable")
     ro_dir = _host_dir()
     ro_dir.chmod(0o755)
-    canary = ro_dir / "canary"
-    canary.write_text("intact")
+    canary, private, listener = plant(ro_dir, secret)
     os.chown(canary, NOBODY, NOBODY)  # writable by the user itself: only the read-only view protects it
-    private = ro_dir / "root-only"
-    private.write_text(secret)
-    private.chmod(0o600)
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    listener.setblocking(False)
     try:
         run = _as_nobody([python, str(HERE / "nonroot_runner.py"), str(canary), str(private),
                           str(listener.getsockname()[1]), str(ro_dir)], env, timeout=600)
