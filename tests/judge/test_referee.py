@@ -103,6 +103,7 @@ def test_every_assert_is_its_own_test(pool):
     verdict = _judge(pool, MULTI, "def inc(x):\n    return 5 if x == -1 else x + 1\n")
     assert verdict.status == "wrong"
     assert [t["status"] for t in verdict.detail["tests"]] == ["pass", "wrong", "pass"]
+    assert verdict.detail["tests"][1]["error"] == "AssertionError at test_1.py:1: assert inc(-1) == 0"
     assert (verdict.detail["n_tests"], verdict.detail["n_passed"]) == (3, 2)
     stop = _judge(pool, MULTI, "def inc(x):\n    return 5 if x == -1 else x + 1\n",
                   JudgeOptions(timeout_s=2.0, stop_on_first_failure=True))

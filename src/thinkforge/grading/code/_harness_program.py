@@ -532,6 +532,22 @@ def _global_names(code):
     return names
 
 
+def _test_line(exc, sources):
+    """``test_N.py:LINE: <source>`` of the innermost test line the exception passed through, if any."""
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name in sources:
+            found = (name, tb.tb_lineno)
+        tb = tb.tb_next
+    if found is None:
+        return None
+    lines = sources[found[0]].splitlines()
+    text = lines[found[1] - 1].strip() if 0 < found[1] <= len(lines) else ""
+    return "%s:%d: %s" % (found[0], found[1], text)
+
+
 def _compile_tests(spec):
     units = spec.get("tests") or [spec["test_program"]]
     return (compile(spec.get("test_setup") or "", "test_setup.py", "exec"),
@@ -580,6 +596,7 @@ def _assertion(nonce, spec, sol, limit):
         _emit(nonce, {"phase": "load", "status": "runtime_error" if status == "wrong" else status,
                       "error": "test setup: " + _error_text(exc, limit)})
         return
+    sources = {"test_%d.py" % i: text for i, text in enumerate(spec.get("tests") or [spec["test_program"]])}
     for index, unit in enumerate(units):
         start = time.perf_counter()
         sol.deadline = start + timeout
@@ -588,6 +605,9 @@ def _assertion(nonce, spec, sol, limit):
             status, error = "pass", None
         except BaseException as exc:
             status, error = _finish(exc), _error_text(exc, limit)
+            where = _test_line(exc, sources)
+            if where:
+                error = (error + " at " + where)[-limit:]
         _emit(nonce, {"phase": "test", "index": index, "status": status, "error": error,
                       "time_s": time.perf_counter() - start, "output": sol.take_output()[-limit:]})
         if status != "pass" and spec["stop_on_first_failure"]:
