@@ -163,6 +163,14 @@ def test_the_seccomp_filter_is_inherited_from_the_server(pool):
     assert r.stdout.split("\n")[:2] == ["2", "denied 97"], r.stdout + r.stderr
 
 
+def test_the_stdin_tmpfs_is_unreachable(pool):
+    """Stdin files live on a detached tmpfs: nothing in the sandbox's tree leads to it."""
+    src = ("import os\nprint(os.path.ismount('/.stdin'), os.listdir('/.stdin') if os.path.isdir('/.stdin') else None)\n"
+           "print(any('/.stdin' in line for line in open('/proc/self/mountinfo')))")
+    r = pool.run(src, "data\n")
+    assert r.stdout.split("\n")[:2] == ["False []", "False"], r.stdout + r.stderr
+
+
 def test_stdin_larger_than_the_work_dir_tmpfs(pool):
     """Inputs live on their own tmpfs: a big test case must not fail for lack of work-dir space."""
     from thinkforge.defaults import SANDBOX

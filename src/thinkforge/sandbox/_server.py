@@ -94,6 +94,7 @@ class Isolation:
         self.pid_ns = False
         self.work_root = cfg["fallback_work_root"]
         self.stdin_dir = cfg["fallback_work_root"]
+        self.stdin_dir_fd: int | None = None  # a detached tmpfs for stdin files (with the mount namespace)
         #: False when the uid drop already leaves every child non-dumpable (it does when fs.suid_dumpable is 0)
         self.set_nondumpable = True
 
@@ -202,10 +203,13 @@ def _build_root(iso: Isolation) -> None:
     os.chdir("/")
     _linux.umount2("/.old", _linux.MNT_DETACH)
     os.rmdir("/.old")
+    # the stdin tmpfs stays reachable only through this fd: detached, no path leads to it (in a user namespace the
+    # program is root there and could otherwise fill it, outside the memory cap); children close the fd
+    iso.stdin_dir_fd = os.open(_STDIN_DIR, os.O_DIRECTORY | os.O_RDONLY)
+    _linux.umount2(_STDIN_DIR, _linux.MNT_DETACH)
     _linux.mount(None, "/", None,
                  _linux.MS_REMOUNT | _linux.MS_BIND | _linux.MS_RDONLY | _linux.MS_NOSUID | _linux.MS_NODEV)
     iso.work_root = _WORK_ROOT
-    iso.stdin_dir = _STDIN_DIR
 
 
 def _bind_dev(src: str, dst: str) -> None:
@@ -553,8 +557,13 @@ def _stdin_file(iso: Isolation, data: bytes) -> int:
     ``os.fstat(0).st_size`` works). Anonymous on a root-only tmpfs of its own (so a large input does not eat the
     work dir's space); memfds are denied by the filter."""
     try:
-        fd = os.open(iso.stdin_dir, os.O_TMPFILE | os.O_RDWR, 0o600)
+        if iso.stdin_dir_fd is not None:
+            fd = os.open(".", os.O_TMPFILE | os.O_RDWR, 0o600, dir_fd=iso.stdin_dir_fd)
+        else:
+            fd = os.open(iso.stdin_dir, os.O_TMPFILE | os.O_RDWR, 0o600)
     except OSError:  # a file system without O_TMPFILE (fallback work root): a named file, unlinked at once
+        if iso.stdin_dir_fd is not None:
+            raise
         path = f"{iso.stdin_dir}/.stdin-{os.getpid()}"
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
         os.unlink(path)
