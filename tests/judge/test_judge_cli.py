@@ -37,3 +37,16 @@ def test_judge_cli_bad_input_names_file_and_line(tmp_path, capsys, line, message
     assert main(["judge", str(path), "--task", "humaneval"]) == 2
     squash = lambda s: "".join(s.split())  # noqa: E731 - rich wraps long lines
     assert squash(message) in squash(capsys.readouterr().err)
+
+
+def test_judge_cli_reports_each_mbpp_assert(tmp_path, capsys):
+    wrong_once = ("```python\ndef remove_Occ(s, ch):\n    if s == 'PHP':\n        return 'P'\n"
+                  "    i, j = s.index(ch), s.rindex(ch)\n    return s[:i] + s[i + 1:j] + s[j + 1:]\n```")
+    path = tmp_path / "sol.jsonl"
+    path.write_text(json.dumps({"problem_id": "11", "response": wrong_once}) + "\n")
+    assert main(["judge", str(path), "--task", "mbpp", "--all-tests"]) == 0
+    captured = capsys.readouterr()
+    (out,) = [json.loads(l) for l in captured.out.splitlines()]  # the progress bar stays on stderr
+    assert out["problem_id"] == "mbpp/11" and out["status"] == "wrong"
+    assert [t["status"] for t in out["tests"]] == ["pass", "pass", "wrong"]
+    assert out["detail"]["n_passed"] == 2 and 'assert remove_Occ("PHP","P")' in out["tests"][2]["error"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
-from thinkforge.cli.common import print_json_line
+from thinkforge.cli.common import make_progress, print_json_line
 from thinkforge.defaults import JUDGE
 from thinkforge.errors import ThinkforgeError, ValidationError
 
@@ -56,7 +57,7 @@ def _read_solutions(path: Path) -> list[dict[str, Any]]:
 def run(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from thinkforge.grading.code import JudgeOptions, judge_many
+    from thinkforge.grading.code import JudgeOptions, judge_iter
     from thinkforge.records import Sample
     from thinkforge.tasks import get_task
 
@@ -83,11 +84,16 @@ def run(args: argparse.Namespace) -> int:
         opts = dataclasses.replace(opts, stop_on_first_failure=False)
     if args.timeout is not None:
         opts = dataclasses.replace(opts, timeout_s=args.timeout)
-    verdicts = judge_many(problems, samples, opts, workers=args.workers or None)
-    for verdict in verdicts:
-        d = verdict.to_dict()
-        detail = {k: v for k, v in d["detail"].items() if k != "tests"}
-        print_json_line({"problem_id": d["problem_id"], "passed": d["passed"], "status": d["status"],
-                         "tests": d["detail"].get("tests", []), "detail": detail,
-                         "sample_key": d["sample_key"]})
+    passed = 0
+    with make_progress(transient=True) as progress:  # on stderr: stdout stays one JSON verdict per line
+        bar = progress.add_task("judging", total=len(samples), info="")
+        for done, verdict in enumerate(judge_iter(problems, samples, opts, workers=args.workers or None), 1):
+            d = verdict.to_dict()
+            detail = {k: v for k, v in d["detail"].items() if k != "tests"}
+            print_json_line({"problem_id": d["problem_id"], "passed": d["passed"], "status": d["status"],
+                             "tests": d["detail"].get("tests", []), "detail": detail,
+                             "sample_key": d["sample_key"]})
+            sys.stdout.flush()
+            passed += verdict.passed
+            progress.update(bar, completed=done, info=f"passed {passed}/{done}")
     return 0

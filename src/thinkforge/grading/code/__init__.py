@@ -8,9 +8,10 @@ runtime_error, timeout, memory, output_limit, sandbox_error. Options per task co
 
 from thinkforge.grading.code.compare import normalise, outputs_match
 from thinkforge.grading.code.extract import Extraction, extract_program
-from thinkforge.grading.code.judge import GRADER, JudgeOptions, default_pool, grade_code, judge_many
+from thinkforge.grading.code.judge import GRADER, JudgeOptions, default_pool, grade_code, judge_iter, judge_many
 
 __all__ = [
-    "GRADER", "Extraction", "JudgeOptions", "default_pool", "extract_program", "grade_code", "judge_many",
+    "GRADER", "Extraction", "JudgeOptions", "default_pool", "extract_program", "grade_code", "judge_iter",
+    "judge_many",
     "normalise", "outputs_match",
 ]

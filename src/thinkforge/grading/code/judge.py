@@ -10,7 +10,7 @@ import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from thinkforge.defaults import JUDGE, JudgeDefaults
 from thinkforge.errors import ValidationError
@@ -281,16 +281,30 @@ def judge_many(problems: Sequence[Problem] | Mapping[str, Problem], samples: Seq
 
     ``problems`` is a list or a mapping by id; each sample's ``problem_id`` must name one of them.
     """
+    return list(judge_iter(problems, samples, config, pool=pool, workers=workers))
+
+
+def judge_iter(problems: Sequence[Problem] | Mapping[str, Problem], samples: Sequence[Sample],
+               config: JudgeDefaults | JudgeOptions | None = None, *, pool: SandboxPool | None = None,
+               workers: int | None = None) -> Iterator[Verdict]:
+    """Like :func:`judge_many`, but yields each verdict, in the order of ``samples``, as soon as it and all
+    before it are ready (for progress bars and streaming output). Every sample is validated first."""
     by_id = problems if isinstance(problems, Mapping) else {p.id: p for p in problems}
     for i, sample in enumerate(samples):
         if sample.problem_id not in by_id:
             raise ValidationError(f"sample {i}: unknown problem {sample.problem_id!r}", field="problem_id")
+    return _judge_stream(by_id, samples, config, pool, workers)
+
+
+def _judge_stream(by_id: Mapping[str, Problem], samples: Sequence[Sample],
+                  config: JudgeDefaults | JudgeOptions | None, pool: SandboxPool | None,
+                  workers: int | None) -> Iterator[Verdict]:
     owned = pool is None and workers is not None
     pool = pool or (SandboxPool(workers) if owned else default_pool())
     try:
         pool.start()
         with ThreadPoolExecutor(max(1, pool.workers)) as ex:
-            return list(ex.map(lambda s: grade_code(by_id[s.problem_id], s, config, pool), samples))
+            yield from ex.map(lambda s: grade_code(by_id[s.problem_id], s, config, pool), samples)
     finally:
         if owned:
             pool.close()
