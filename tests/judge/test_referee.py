@@ -67,6 +67,18 @@ FD_SPRAY = (  # forged pass records (nonces it cannot know) on every fd it holds
     "        pass\n"
 )
 
+MODULE_DROP = (  # a module file in the work dir, for the referee to import when a test says `import random`
+    "import os\n"
+    "open('random.py', 'w').write('import sys\\nf = sys._getframe()\\n'\n"
+    "    'while f is not None and \"nonce\" not in f.f_locals:\\n    f = f.f_back\\n'\n"
+    "    'import __main__\\n'\n"
+    "    'n = f.f_locals[\"nonce\"]\\n'\n"
+    "    'for i in range(3):\\n'\n"
+    "    '    __main__._emit(n, {\"phase\": \"test\", \"index\": i, \"status\": \"pass\"})\\n'\n"
+    "    'os = __import__(\"os\")\\nos._exit(0)\\n')\n"
+)
+FAKE_MATH = "class M:\n    isclose = staticmethod(lambda *a, **k: True)\nmath = M()\ndef f():\n    return 0.0\n"
+
 FORGERIES = [
     ("0", ALWAYS_EQUAL + "def has_close_elements(numbers, threshold):\n    return Yes()\n", "wrong"),
     ("0", "def has_close_elements(numbers, threshold):\n    class T(int):\n        def __eq__(self, o):\n"
@@ -85,6 +97,18 @@ FORGERIES = [
     ("0", FD_SPRAY + "def has_close_elements(numbers, threshold):\n    return False\n", "runtime_error"),
     ("0", "def has_close_elements(numbers, threshold):\n    return False\n" + FD_SPRAY, "runtime_error"),
 ]
+
+
+def test_a_module_dropped_in_the_work_dir_is_never_imported_by_the_tests(pool):
+    problem = _problem("import random\nassert f() == random.Random(1).random()")
+    verdict = _judge(pool, problem, MODULE_DROP + "def f():\n    return 0.5\n")
+    assert verdict.status == "wrong", verdict.detail
+
+
+def test_a_stdlib_module_name_is_never_taken_from_the_solution(pool):
+    problem = _problem("assert math.isclose(f(), 2.0)")
+    verdict = _judge(pool, problem, FAKE_MATH)
+    assert verdict.status == "wrong", verdict.detail
 
 
 @pytest.mark.parametrize("task_id,code,status", FORGERIES)

@@ -37,6 +37,9 @@ import types
 
 _OUT = os.dup(1)  # the real stdout carries results only; the solution process closes its copy
 os.dup2(2, 1)  # stray writes to fd 1 land on stderr, never among the results
+# The work dir is writable by the solution: a ``random.py`` dropped there must never be what a test imports.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != _HERE]
 _HEAD = struct.Struct(">I")
 #: Ints up to this many bits travel as JSON numbers (decimal); larger ones as hex strings.
 _DECIMAL_INT_BITS = 4096
@@ -579,6 +582,10 @@ def _assertion(nonce, spec, sol, limit):
                 module = str(node["m"])
                 if module.split(".")[0] in sys.stdlib_module_names:  # the real module, not the solution's copy
                     ns[name] = importlib.import_module(module)
+            elif name in sys.stdlib_module_names and name != entry:
+                # a test's `math.isclose(...)` relies on the solution's `import math`: a fake `math` object
+                # would judge its own answers, so the test gets the real module
+                ns[name] = importlib.import_module(name)
             else:
                 ns[name] = _decode(node, sol.handle)
     except BaseException as exc:
