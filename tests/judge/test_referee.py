@@ -105,6 +105,14 @@ def test_a_module_dropped_in_the_work_dir_is_never_imported_by_the_tests(pool):
     assert verdict.status == "wrong", verdict.detail
 
 
+def test_a_stop_iteration_from_the_solution_cannot_end_a_test_early(pool):
+    """In any in-process harness `all(map(check, cases))` is True when the solution raises StopIteration."""
+    problem = _problem("assert all(map(lambda x: f(x) == 2 * x, [1, 2, 3]))")
+    for code in ("def f(x):\n    raise StopIteration\n", "def f(x):\n    return next(iter([]))\n"):
+        verdict = _judge(pool, problem, code)
+        assert verdict.status == "runtime_error", verdict.detail
+
+
 def test_a_stdlib_module_name_is_never_taken_from_the_solution(pool):
     problem = _problem("assert math.isclose(f(), 2.0)")
     verdict = _judge(pool, problem, FAKE_MATH)
