@@ -151,6 +151,8 @@ def test_output_comparison(got, expected, mode, match):
     (4, 4, True), (4, 4.0000001, True), (True, 1, False), (1, True, False), (False, False, True),
     ([1, [2.0]], [1, [2]], True), ([1], [1, 2], False), ({"a": 1}, {"a": 1.0}, True), ({"a": 1}, {"b": 1}, False),
     ("4", 4, False), (None, None, True), (None, 0, False), (float("nan"), float("nan"), False),
+    # an int expected value gets no tolerance: near 1e9 it would forgive errors in the hundreds
+    (1000000000.0, 1000000007, False), (123456700.0, 123456789, False), (5.0, 5, True), (10**400, 2.5, False),
 ])
 def test_functional_value_comparison(got, expected, match):
     assert values_match(got, expected, 1e-6) == match

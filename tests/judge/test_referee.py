@@ -115,8 +115,9 @@ def test_a_stop_iteration_from_the_solution_cannot_end_a_test_early(pool):
 
 def test_a_stdlib_module_name_is_never_taken_from_the_solution(pool):
     problem = _problem("assert math.isclose(f(), 2.0)")
-    verdict = _judge(pool, problem, FAKE_MATH)
-    assert verdict.status == "wrong", verdict.detail
+    for code in (FAKE_MATH, "import cmath as math\ndef f():\n    return 0.0\n"):
+        verdict = _judge(pool, problem, code)
+        assert verdict.status == "wrong", verdict.detail
 
 
 @pytest.mark.parametrize("task_id,code,status", FORGERIES)
@@ -191,6 +192,14 @@ LEGIT = [
     (_problem("assert f() == {(1, 2): 'a'} and f()[(1, 2)] == 'a'"), "def f():\n    return {(1, 2): 'a'}\n"),
     (_problem("assert f() == 6 and isinstance(f(), int)"),  # a numpy scalar, as np.sum gives
      "import numpy as np\ndef f():\n    return np.sum(np.array([1, 2, 3]))\n"),
+    # arguments changed in place come back into the test's own objects
+    (_problem("a = [3, 1, 2]\nassert f(a) is None and a == [1, 2, 3]",
+              "d = {'k': 1}\ns = {1}\ng(d, s=s)\nassert d == {'k': 2, 'new': 0} and s == {1, 2}"),
+     "def f(a):\n    a.sort()\ndef g(d, s):\n    d['k'] += 1\n    d['new'] = 0\n    s.add(2)\n"),
+    # built-in types and functions as arguments (MBPP/533 passes `int`)
+    (_problem("assert drop((4, 5, 7.7, 'x'), int) == [7.7, 'x']", "assert apply(len, ['ab', 'c']) == [2, 1]"),
+     "def drop(t, kind):\n    return [v for v in t if not isinstance(v, kind)]\n"
+     "def apply(fn, xs):\n    return list(map(fn, xs))\n"),
 ]
 
 

@@ -155,9 +155,25 @@ def _encode(value, ref_of):
         return {"q": [_encode(value.numerator, ref_of), _encode(value.denominator, ref_of)]}
     if isinstance(value, decimal.Decimal):
         return {"D": str(value)}
+    if isinstance(value, (type, types.BuiltinFunctionType)):
+        name = getattr(value, "__name__", None)
+        if type(name) is str and getattr(builtins, name, None) is value:  # `int`, `len`: by name
+            return {"y": name}
     if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
         return _encode(value.item(), ref_of)  # a numpy scalar: its Python value (== treats them alike)
     return {"r": ref_of(value)}
+
+
+class _with_functions:
+    """A handle resolver that also lets ``_decode`` rebuild builtin functions by name (solution side only)."""
+
+    functions = True
+
+    def __init__(self, handle):
+        self.handle = getattr(handle, "handle", handle)
+
+    def __call__(self, ref):
+        return self.handle(ref)
 
 
 _NAMEDTUPLES = {}
@@ -171,22 +187,32 @@ def _namedtuple(name, fields):
     if key not in _NAMEDTUPLES:
         try:
             _NAMEDTUPLES[key] = collections.namedtuple(name, fields)
-        except ValueError:  # names namedtuple refuses (keywords, duplicates): a plain tuple's fields by index
+        except Exception:  # names namedtuple refuses (keywords, duplicates, NFKC twins): a plain tuple
             _NAMEDTUPLES[key] = lambda *values: tuple(values)
     return _NAMEDTUPLES[key]
 
 
-def _decode(node, handle):
-    """Rebuild a value from a JSON tree: only built-in types, or ``handle(ref)`` for a remote object."""
+def _decode(node, handle, functions=False):
+    """Rebuild a value from a JSON tree: only built-in types, or ``handle(ref)`` for a remote object.
+
+    Built-ins named by ``{"y": name}``: types always, functions only where ``functions`` (the solution's side;
+    the referee never takes a callable of its own builtins from the solution)."""
     kind = type(node)
     if node is None or kind in (bool, int, float, str):
         return node
+    if functions:
+        handle = _with_functions(handle)
     if kind is list:
         return [_decode(v, handle) for v in node]
     if kind is dict and len(node) == 1:
         ((tag, body),) = node.items()
         if tag == "r" and type(body) is int:
             return handle(body)
+        if tag == "y" and type(body) is str:
+            named = getattr(builtins, body, None)
+            if isinstance(named, type) or (getattr(handle, "functions", False)
+                                           and isinstance(named, types.BuiltinFunctionType)):
+                return named
         if tag == "b" and type(body) is str:
             return body.encode("latin-1")
         if tag == "h" and type(body) is str:
@@ -257,6 +283,9 @@ def _answer(req, obj, ref_of, captured, limit):
             value = _run(lambda: _perform(op, req, obj, ref_of), float(req.get("timeout") or 1.0))
         if op == "load":
             return {"ok": True, "names": value}
+        if isinstance(value, _CallResult):
+            return {"ok": True, "value": _encode(value.result, ref_of),
+                    "back": [[key, _encode(arg, ref_of)] for key, arg in value.mutable]}
         return {"ok": True, "value": _encode(value, ref_of)}
     except _TestTimeout:
         return {"ok": False, "status": "timeout"}
@@ -274,8 +303,18 @@ def _answer(req, obj, ref_of, captured, limit):
         return {"ok": False, "status": "error", "type": type(exc).__name__, "error": str(exc)[-limit:]}
 
 
+_MUTABLE = (list, dict, set)
+
+
+class _CallResult:
+    """A call's return value plus the mutable arguments to send back (the referee updates its own copies)."""
+
+    def __init__(self, result, mutable):
+        self.result, self.mutable = result, mutable
+
+
 def _perform(op, req, obj, ref_of):
-    dec = lambda node: _decode(node, obj)  # noqa: E731
+    dec = lambda node: _decode(node, obj, functions=True)  # noqa: E731
     if op == "load":
         with open(req["file"], encoding="utf-8") as fh:
             code = compile(fh.read(), req["file"], "exec")
@@ -293,7 +332,11 @@ def _perform(op, req, obj, ref_of):
         return names
     target = obj(req.get("ref"))
     if op == "call":
-        return target(*dec(req["args"]), **{k: dec(v) for k, v in req["kwargs"]})
+        args, kwargs = dec(req["args"]), {k: dec(v) for k, v in req["kwargs"]}
+        result = target(*args, **kwargs)
+        # containers the call may have changed in place travel back, so `f(a); assert a == ...` tests work
+        mutable = [(i, a) for i, a in enumerate(args) if type(a) in _MUTABLE]
+        return _CallResult(result, mutable + [(k, v) for k, v in kwargs.items() if type(v) in _MUTABLE])
     if op == "getattr":
         return getattr(target, str(req["name"]))
     if op == "setattr":
@@ -404,7 +447,7 @@ class _Solution:
                             % type(v).__name__)
         return _encode(value, ref_of)
 
-    def request(self, op, **fields):
+    def request(self, op, originals=None, **fields):
         if self.gone:
             raise _SolutionGone(*self.gone)
         remaining = (self.deadline - time.perf_counter()) if self.deadline else 1.0
@@ -430,7 +473,10 @@ class _Solution:
         if reply.get("ok") is True:
             if op == "load":
                 return reply.get("names")
-            return _decode(reply.get("value"), self.handle)
+            value = _decode(reply.get("value"), self.handle)
+            if originals:
+                self._copy_back(originals, reply.get("back"))
+            return value
         status, error = reply.get("status"), str(reply.get("error") or "")
         if status == "timeout":
             raise _TestTimeout()
@@ -443,6 +489,25 @@ class _Solution:
         if status == "compile_error" and op == "load":
             raise SyntaxError(error)
         raise _remote_exception(str(reply.get("type") or "Exception"), error)
+
+    def _copy_back(self, originals, back):
+        """Update the test's own list/dict/set arguments with their state after the call (plain values only)."""
+        if type(back) is not list:
+            return
+        for pair in back:
+            if type(pair) is not list or len(pair) != 2 or type(pair[0]) not in (int, str):
+                raise _WireError("malformed argument copy-back from the solution process")
+            original = originals.get(pair[0])
+            if original is None:
+                continue
+            new = _decode(pair[1], self.handle)
+            if type(new) is not type(original):
+                raise _WireError("an argument changed its type")
+            if type(original) is list:
+                original[:] = new
+            else:
+                original.clear()
+                original.update(new)
 
     def stop(self, message, status):
         if not self.gone:
@@ -467,12 +532,16 @@ class _Remote:
         object.__setattr__(self, "_sol", sol)
         object.__setattr__(self, "_ref", ref)
 
-    def _ask(self, op, **fields):
-        return object.__getattribute__(self, "_sol").request(op, ref=object.__getattribute__(self, "_ref"), **fields)
+    def _ask(self, op, originals=None, **fields):
+        return object.__getattribute__(self, "_sol").request(op, originals, ref=object.__getattribute__(self, "_ref"),
+                                                             **fields)
 
     def __call__(self, *args, **kwargs):
         sol = object.__getattribute__(self, "_sol")
-        return self._ask("call", args=sol.encode(list(args)), kwargs=[[k, sol.encode(v)] for k, v in kwargs.items()])
+        originals = {i: a for i, a in enumerate(args) if type(a) in _MUTABLE}
+        originals.update((k, v) for k, v in kwargs.items() if type(v) in _MUTABLE)
+        return self._ask("call", originals=originals, args=sol.encode(list(args)),
+                         kwargs=[[k, sol.encode(v)] for k, v in kwargs.items()])
 
     def __getattr__(self, name):
         return self._ask("getattr", name=name)
@@ -582,14 +651,16 @@ def _assertion(nonce, spec, sol, limit):
         for name, node in names:
             if name not in asked:  # the solution may only fill in what the tests look up
                 continue
-            if type(node) is dict and set(node) == {"m"}:
-                module = str(node["m"])
-                if module.split(".")[0] in sys.stdlib_module_names:  # the real module, not the solution's copy
-                    ns[name] = importlib.import_module(module)
-            elif name in sys.stdlib_module_names and name != entry:
-                # a test's `math.isclose(...)` relies on the solution's `import math`: a fake `math` object
-                # would judge its own answers, so the test gets the real module
+            if name in sys.stdlib_module_names and name != entry:
+                # a test's `math.isclose(...)` relies on the solution's `import math`: whatever the solution
+                # bound to that name (a fake object, `import cmath as math`), the test gets the real module
                 ns[name] = importlib.import_module(name)
+            elif type(node) is dict and set(node) == {"m"}:
+                # another module the solution imported (`import collections as c`): only one this process has
+                # already loaded; importing what the solution names could run code it prepared
+                module = sys.modules.get(node["m"]) if type(node["m"]) is str else None
+                if module is not None and "__main__" not in node["m"].split("."):
+                    ns[name] = module
             else:
                 ns[name] = _decode(node, sol.handle)
     except BaseException as exc:

@@ -33,13 +33,18 @@ def values_match(got: Any, want: Any, tol: float = 1e-6) -> bool:
     """True when a functional test's return value (already plain JSON data) equals the expected value.
 
     Runs in the judge, never in the sandbox, so a solution cannot tamper with it. Booleans match only
-    booleans; numbers match within ``tol`` when either is a float; lists and dicts match element-wise.
+    booleans; a float expected value matches numbers within ``tol``; an int expected value matches only the
+    same int (or a float exactly equal to it: 1e9 returned for 1000000007 is wrong); lists and dicts match
+    element-wise.
     """
     if isinstance(got, bool) or isinstance(want, bool):
         return type(got) is type(want) and got == want
     if isinstance(got, (int, float)) and isinstance(want, (int, float)):
-        if isinstance(got, float) or isinstance(want, float):
-            return got == want or math.isclose(got, want, rel_tol=tol, abs_tol=tol)
+        if isinstance(want, float):
+            try:
+                return got == want or math.isclose(got, want, rel_tol=tol, abs_tol=tol)
+            except OverflowError:  # an int too large for a float is not close to any float
+                return False
         return got == want
     if isinstance(got, list) and isinstance(want, list):
         return len(got) == len(want) and all(values_match(g, w, tol) for g, w in zip(got, want))

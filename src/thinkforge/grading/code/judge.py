@@ -251,7 +251,7 @@ def _judge_harness(program: str, style: str, reference: Mapping[str, Any], opts:
 def _value_passes(got: Any, want: Any, opts: JudgeOptions) -> bool:
     try:
         return values_match(got, want, opts.float_tol)
-    except RecursionError:  # a value nested deeper than any expected one
+    except (RecursionError, OverflowError, ValueError, TypeError):  # nested too deep, or numbers beyond floats
         return False
 
 
