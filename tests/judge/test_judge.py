@@ -92,6 +92,7 @@ TABLE = [
            "if __name__ == '__main__':\n    print(Solution().double(int(input())))\n```", "pass"),
     (PLAIN, "```python\ndef square(x):\n    return x * x\n```", "pass"),
     (PLAIN, "```python\ndef square(x):\n    return round(x * x)\n```", "wrong"),
+    (PLAIN, "```python\ndef square(x):\n    return x * x + 1e-9\n```", "wrong"),  # 9 is an int: no tolerance
     (ASSERT, "```python\ndef inc(x):\n    return x + 1\n```", "pass"),
     (ASSERT, "```python\ndef inc(x):\n    return x\n```", "wrong"),
     (ASSERT, "```python\ndef inc(x):\n    return x +\n```", "compile_error"),
