@@ -113,11 +113,11 @@ class SandboxDefaults:
     start_timeout_s: float = 20.0
     #: Host paths mounted read-only in the sandbox's root (the Python prefixes are added automatically).
     ro_paths: tuple[str, ...] = ("/usr", "/etc", "/opt")
+    #: Trusted programs (``Program.trusted_precompile``, e.g. the judge's harness) each fork-server keeps compiled.
+    code_cache_entries: int = 16
     #: Standard-library modules imported once by each fork-server, so that executions which use them (most
     #: benchmark solutions import typing, math, collections, ...) do not pay for the import. Modules holding
     #: per-process state (random, uuid, tempfile) are deliberately absent: every execution would share it.
-    #: Trusted programs (``Program.trusted_precompile``, e.g. the judge's harness) each fork-server keeps compiled.
-    code_cache_entries: int = 16
     preload_modules: tuple[str, ...] = (
         "typing", "math", "re", "collections", "itertools", "functools", "heapq", "bisect", "string",
         "operator", "copy", "fractions", "decimal", "dataclasses", "enum",

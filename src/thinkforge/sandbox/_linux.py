@@ -212,23 +212,13 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-class SeccompFilter:
-    """A filter prepared once (in the server) and installed cheaply in each forked child."""
-
-    def __init__(self, program: bytes) -> None:
-        self._buf = ctypes.create_string_buffer(program, len(program))
-        self._fprog = _SockFprog(len(program) // 8, ctypes.cast(self._buf, ctypes.c_void_p))
-
-    def install(self) -> None:
-        """Set no_new_privs and load the filter for this process (inherited by all its children)."""
-        prctl(PR_SET_NO_NEW_PRIVS, 1)
-        _check(
-            _libc.prctl(ctypes.c_int(PR_SET_SECCOMP), ctypes.c_ulong(SECCOMP_MODE_FILTER),
-                        ctypes.byref(self._fprog), ctypes.c_ulong(0), ctypes.c_ulong(0)),
-            "prctl(PR_SET_SECCOMP)",
-        )
-
-
 def install_seccomp(program: bytes) -> None:
     """Set no_new_privs and load ``program`` as this process's seccomp filter (inherited by all children)."""
-    SeccompFilter(program).install()
+    buf = ctypes.create_string_buffer(program, len(program))
+    fprog = _SockFprog(len(program) // 8, ctypes.cast(buf, ctypes.c_void_p))
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+    _check(
+        _libc.prctl(ctypes.c_int(PR_SET_SECCOMP), ctypes.c_ulong(SECCOMP_MODE_FILTER), ctypes.byref(fprog),
+                    ctypes.c_ulong(0), ctypes.c_ulong(0)),
+        "prctl(PR_SET_SECCOMP)",
+    )

@@ -14,8 +14,8 @@ The server itself then sets no_new_privs and loads the seccomp filter, so that e
 install per server instead of one per execution; the server needs none of the denied calls after start-up).
 
 Per execution: fork → child gets rlimits, drops to the worker's own uid/gid, sets die-with-parent, the clean
-environment (the server's own, plus per-request extras) and an emptied work dir, then runs the program. The server watches the child's pidfd with a deadline, reads capped output,
-sums the memory of every process in the namespace every few ms, and afterwards kills and reaps everything
+environment (the server's own, plus per-request extras) and an emptied work dir, then runs the program. The
+server watches the child's pidfd with a deadline, reads capped output, sums the memory of every process in the namespace every few ms, and afterwards kills and reaps everything
 else in the namespace (``kill(-1)`` from pid 1).
 """
 
@@ -387,7 +387,7 @@ _code_cache = _CodeCache()
 def _run_python(req: dict[str, Any], iso: Isolation, code_obj: types.CodeType | None = None) -> int:
     """Execute Python source in this (already confined) process like ``python main.py`` would."""
     work = _work_dir(iso)
-    sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__ = _STDIO or _open_stdio()
+    sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__ = _STDIO
     sys.argv = [req["filename"], *req.get("args", [])]
     sys.path[0:0] = [work]
     main = types.ModuleType("__main__")
@@ -423,8 +423,8 @@ def _open_stdio() -> tuple[Any, Any, Any]:
             open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False, buffering=1))
 
 
-#: The python-mode child's stdio, prepared in the server before the first fork (the fds are the child's own).
-_STDIO: tuple[Any, Any, Any] | None = None
+#: The python-mode child's stdio, prepared in the server (``main``) before the first fork; the fds are the child's.
+_STDIO: tuple[Any, Any, Any] = (None, None, None)
 
 
 def _install_clean_env(iso: Isolation) -> None:

@@ -164,18 +164,6 @@ def _encode(value, ref_of):
     return {"r": ref_of(value)}
 
 
-class _with_functions:
-    """A handle resolver that also lets ``_decode`` rebuild builtin functions by name (solution side only)."""
-
-    functions = True
-
-    def __init__(self, handle):
-        self.handle = getattr(handle, "handle", handle)
-
-    def __call__(self, ref):
-        return self.handle(ref)
-
-
 _NAMEDTUPLES = {}
 
 
@@ -200,18 +188,16 @@ def _decode(node, handle, functions=False):
     kind = type(node)
     if node is None or kind in (bool, int, float, str):
         return node
-    if functions:
-        handle = _with_functions(handle)
+    dec = lambda v: _decode(v, handle, functions)  # noqa: E731
     if kind is list:
-        return [_decode(v, handle) for v in node]
+        return [dec(v) for v in node]
     if kind is dict and len(node) == 1:
         ((tag, body),) = node.items()
         if tag == "r" and type(body) is int:
             return handle(body)
         if tag == "y" and type(body) is str:
             named = getattr(builtins, body, None)
-            if isinstance(named, type) or (getattr(handle, "functions", False)
-                                           and isinstance(named, types.BuiltinFunctionType)):
+            if isinstance(named, type) or (functions and isinstance(named, types.BuiltinFunctionType)):
                 return named
         if tag == "b" and type(body) is str:
             return body.encode("latin-1")
@@ -221,21 +207,21 @@ def _decode(node, handle, functions=False):
             return decimal.Decimal(body)
         if type(body) is list:
             if tag == "t":
-                return tuple(_decode(v, handle) for v in body)
+                return tuple(dec(v) for v in body)
             if tag == "n" and len(body) == 3 and type(body[2]) is list:
-                return _namedtuple(body[0], body[1])(*(_decode(v, handle) for v in body[2]))
+                return _namedtuple(body[0], body[1])(*(dec(v) for v in body[2]))
             if tag == "s":
-                return {_decode(v, handle) for v in body}
+                return {dec(v) for v in body}
             if tag == "f":
-                return frozenset(_decode(v, handle) for v in body)
+                return frozenset(dec(v) for v in body)
             if tag == "c" and len(body) == 2 and all(type(v) in (int, float) for v in body):
                 return complex(body[0], body[1])
             if tag == "q" and len(body) == 2:
-                numerator, denominator = (_decode(v, handle) for v in body)
+                numerator, denominator = (dec(v) for v in body)
                 if type(numerator) is int and type(denominator) is int and denominator > 0:
                     return fractions.Fraction(numerator, denominator)
             if tag == "d" and all(type(p) is list and len(p) == 2 for p in body):
-                return {_decode(k, handle): _decode(v, handle) for k, v in body}
+                return {dec(k): dec(v) for k, v in body}
     raise _WireError("malformed value from the solution process")
 
 
@@ -303,6 +289,19 @@ def _answer(req, obj, ref_of, captured, limit):
         return {"ok": False, "status": "error", "type": type(exc).__name__, "error": str(exc)[-limit:]}
 
 
+def _compile_solution(path):
+    with open(path, encoding="utf-8") as fh:
+        return compile(fh.read(), path, "exec")
+
+
+def _solution_module():
+    """The namespace the solution runs in: a fresh module named ``solution`` (pickle and friends find it)."""
+    module = types.ModuleType("solution")
+    module.__builtins__ = builtins
+    sys.modules["solution"] = module
+    return module.__dict__
+
+
 _MUTABLE = (list, dict, set)
 
 
@@ -316,13 +315,8 @@ class _CallResult:
 def _perform(op, req, obj, ref_of):
     dec = lambda node: _decode(node, obj, functions=True)  # noqa: E731
     if op == "load":
-        with open(req["file"], encoding="utf-8") as fh:
-            code = compile(fh.read(), req["file"], "exec")
-        module = types.ModuleType("solution")
-        sys.modules["solution"] = module
-        ns = module.__dict__
-        ns["__builtins__"] = builtins
-        exec(code, ns)
+        ns = _solution_module()
+        exec(_compile_solution(req["file"]), ns)
         names = []
         for name in req["names"]:
             if name in ns:
@@ -625,7 +619,7 @@ def _test_line(exc, sources):
 
 
 def _compile_tests(spec):
-    units = spec.get("tests") or [spec["test_program"]]
+    units = spec["tests"]
     return (compile(spec.get("test_setup") or "", "test_setup.py", "exec"),
             [compile(unit, "test_%d.py" % i, "exec") for i, unit in enumerate(units)])
 
@@ -678,7 +672,7 @@ def _assertion(nonce, spec, sol, limit):
         _emit(nonce, {"phase": "load", "status": "runtime_error" if status == "wrong" else status,
                       "error": "test setup: " + _error_text(exc, limit)})
         return
-    sources = {"test_%d.py" % i: text for i, text in enumerate(spec.get("tests") or [spec["test_program"]])}
+    sources = {"test_%d.py" % i: text for i, text in enumerate(spec["tests"])}
     for index, unit in enumerate(units):
         start = time.perf_counter()
         sol.deadline = start + timeout
@@ -722,16 +716,12 @@ def _target(spec, ns):
 
 
 def _load_in_process(nonce, spec, captured, limit):
-    with open(spec["solution_file"], encoding="utf-8") as fh:
-        source = fh.read()
     try:
-        code = compile(source, spec["solution_file"], "exec")
+        code = _compile_solution(spec["solution_file"])
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         _emit(nonce, {"phase": "compile", "status": "compile_error", "error": _error_text(exc, limit)})
         return None
-    module = types.ModuleType("solution")
-    sys.modules["solution"] = module
-    ns = module.__dict__
+    ns = _solution_module()
     try:
         with contextlib.redirect_stdout(captured):
             _run(lambda: exec(code, ns), spec["timeout_s"])

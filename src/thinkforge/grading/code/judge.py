@@ -106,9 +106,7 @@ def grade_code(problem: Problem, sample: Sample, config: JudgeDefaults | JudgeOp
 
 
 def _n_tests(reference: Mapping[str, Any], style: str) -> int:
-    if style == "assertion":
-        return len(reference["tests"]) if reference.get("tests") else 1
-    return len(reference.get("tests") or [])
+    return len(_assertion_units(reference)) if style == "assertion" else len(reference.get("tests") or [])
 
 
 def _assertion_units(reference: Mapping[str, Any]) -> list[str]:
@@ -189,26 +187,24 @@ def _judge_harness(program: str, style: str, reference: Mapping[str, Any], opts:
                    pool: SandboxPool) -> tuple[str, list[dict[str, Any]]]:
     """Functional and assertion tests: every test of the sample in one sandboxed execution of the harness."""
     if style == "assertion":
-        n_units = len(_assertion_units(reference))
+        units = _assertion_units(reference)
     else:
         if not reference.get("func_name") or not reference.get("tests"):
             raise ValidationError("a functional problem needs func_name and tests", field="reference.func_name")
-        n_units = len(reference["tests"])
+        units = [{"args": t["args"]} for t in reference["tests"]]  # expected values stay here, out of reach
+    n_units = len(units)
     spec = {
         "style": style, "solution_file": SOLUTION_FILENAME, "timeout_s": opts.timeout_s,
         "detail_chars": opts.detail_chars, "float_tol": opts.float_tol,
-        "stop_on_first_failure": opts.stop_on_first_failure, "test_program": reference.get("test_program"),
-        "func_name": reference.get("func_name"), "class_name": reference.get("class_name"),
-        # only the arguments: expected values stay here, out of the solution's reach
-        "tests": ([{"args": t["args"]} for t in reference["tests"]] if style == "functional"
-                  else _assertion_units(reference)),
+        "stop_on_first_failure": opts.stop_on_first_failure,
+        "func_name": reference.get("func_name"), "class_name": reference.get("class_name"), "tests": units,
         "test_setup": reference.get("test_setup") or "", "prefix": reference.get("prefix") or "",
         "entry_point": reference.get("entry_point"),
     }
     nonce = secrets.token_hex(16)
     # assertion: the tests, the solution load and the setup each get a limit (and the referee its grace)
-    units = n_units + 2 if style == "assertion" else n_units
-    total = min(opts.total_timeout_s, (opts.timeout_s + opts.referee_grace_s) * units + opts.harness_slack_s)
+    limited = n_units + 2 if style == "assertion" else n_units
+    total = min(opts.total_timeout_s, (opts.timeout_s + opts.referee_grace_s) * limited + opts.harness_slack_s)
     args = [style, str(opts.reply_cap_mb * 1024 * 1024), str(opts.detail_chars), str(opts.referee_grace_s)]
     run = pool.run(
         Program(source=HARNESS_SOURCE, filename=HARNESS_FILENAME, files={SOLUTION_FILENAME: program},
