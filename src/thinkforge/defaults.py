@@ -77,8 +77,12 @@ class GradingDefaults:
     float_rounding: int = 6
     #: Answers longer than this (characters) are not compared symbolically; they are graded ``wrong``.
     max_answer_chars: int = 1000
-    #: Items per task sent to a process-pool worker by ``grade_many``.
+    #: Verdicts appended to the run directory per durable write by the grade stage.
     chunk_size: int = 64
+    #: Items submitted ahead of the one being waited for (bounds memory when grading a stream).
+    in_flight: int = 256
+    #: Further attempts for a transient grading status (symbolic timeout or error, sandbox error).
+    retries: int = 2
 
 
 @dataclass(frozen=True)
@@ -251,3 +255,16 @@ TASKS = TaskDefaults()
 GENERATION = GenerationDefaults()
 BACKENDS = BackendDefaults()
 PRICING = PricingDefaults()
+
+
+@dataclass(frozen=True)
+class ModelIdentityDefaults:
+    """How a model's identity is fingerprinted (see ``thinkforge.models.identity``)."""
+
+    #: Bytes read at the start, middle and end of each weight file (a retrained checkpoint differs everywhere).
+    sample_bytes: int = 1 << 20
+    #: Hex characters kept of a fingerprint.
+    hex_chars: int = 24
+
+
+MODEL_IDENTITY = ModelIdentityDefaults()

@@ -13,11 +13,11 @@ from typing import Callable
 
 from thinkforge.defaults import DEMO, DemoDefaults
 from thinkforge.errors import ConfigError
-from thinkforge.generate import GenerateConfig, GenerateSummary, Progress, run_generate
-from thinkforge.generate.config import HFConfig, SamplingConfig
-from thinkforge.grading.stage import GradeSummary, load_verdicts, run_grade
+from thinkforge.generate import GenerateConfig, GenerateSummary, run_generate
+from thinkforge.generate.config import SamplingConfig
+from thinkforge.grading.stage import GradeConfig, GradeSummary, load_verdicts, run_grade
 from thinkforge.records import Sample
-from thinkforge.runs import RunStore
+from thinkforge.runs import RunStore, StageProgress
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +54,14 @@ def demo_config(settings: DemoDefaults = DEMO, out: str | None = None) -> Genera
         limit=settings.n_questions,
         system_prompt="none",
         sampling=SamplingConfig(temperature=0.0, max_tokens=settings.max_new_tokens, seed=0),
-        hf=replace(base.hf, batch_size=settings.batch_size) if isinstance(base.hf, HFConfig) else base.hf,
+        hf=replace(base.hf, batch_size=settings.batch_size),
     )
 
 
 def run_demo(
     settings: DemoDefaults = DEMO,
     out: str | None = None,
-    on_progress: Callable[[Progress], None] | None = None,
+    on_progress: Callable[[StageProgress], None] | None = None,
 ) -> DemoResult:
     """Generate (or resume) the demo's samples, grade them, and return the table's rows."""
     from thinkforge.tasks import get_task
@@ -73,9 +73,10 @@ def run_demo(
         log.info("the demo's settings changed since %s was written; starting it afresh", config.out)
         config = replace(config, overwrite=True)
         gen = run_generate(config, on_progress=on_progress)
-    graded = run_grade(config.out, overwrite=config.overwrite)
+    graded = run_grade(GradeConfig(run_dir=config.out, overwrite=config.overwrite))
     problems = {p.id: p for p in get_task(settings.task).load(limit=settings.n_questions)}
     samples = RunStore.read(Path(config.out), stage="generate").records(Sample)
+    samples = [s for s in samples if s.key in set(graded.verdicts)]
     verdicts = load_verdicts(config.out)
     rows = []
     for sample in sorted(samples, key=lambda s: list(problems).index(s.problem_id) if s.problem_id in problems else 1e9):

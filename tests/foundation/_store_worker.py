@@ -7,7 +7,7 @@ import random
 import sys
 import time
 
-from thinkforge.runs import RunStore, pending, stable_hash
+from thinkforge.runs import RunStore, stable_hash
 
 
 def result_of(unit: int) -> dict:
@@ -17,7 +17,7 @@ def result_of(unit: int) -> dict:
 
 def main(out_dir: str, n_units: int) -> int:
     store = RunStore.open(out_dir, {"stage": "sigkill-test", "n_units": n_units}, stage="work")
-    todo = pending(store, range(n_units), lambda u: stable_hash({"unit": u}))
+    todo = store.pending(range(n_units), lambda u: stable_hash({"unit": u}))
     rng = random.Random()
     while todo:
         size = rng.randint(1, 5)

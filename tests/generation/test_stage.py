@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from _gen_helpers import free_port, quiet_env, thinkforge_cmd
 
-from thinkforge.generate import ACCOUNTING_FILE, FAILURES_FILE, GenerateConfig, run_generate
+from thinkforge.generate import ACCOUNTING_FILE, GenerateConfig, failures_of, run_generate
 from thinkforge.generate.config import HFConfig, RayConfig, SamplingConfig
 from thinkforge.records import Sample
 
@@ -66,7 +66,7 @@ def test_unreachable_server_reports_failures_stores_nothing_and_rerun_retries(tm
     proc = cli(*args, check=False)
     assert proc.returncode == 1
     assert "2 samples failed" in proc.stderr
-    failures = json.loads((out / FAILURES_FILE).read_text())["failed"]
+    failures = failures_of(out)
     assert sorted(f["problem_id"] for f in failures) == ["gsm8k/0", "gsm8k/1"]
     assert all("ConnectError" in f["error"] for f in failures)
     assert stored(out) == []
@@ -74,6 +74,11 @@ def test_unreachable_server_reports_failures_stores_nothing_and_rerun_retries(tm
     assert accounting["total"]["failed"] == 2 and accounting["total"]["samples"] == 0
     assert cli(*args, check=False).returncode == 1  # nothing was marked done: the re-run tries again
     assert len(json.loads((out / ACCOUNTING_FILE).read_text())["sessions"]) == 2
+    # The failure history keeps both sessions' failures (it is never deleted); two units are still open.
+    history = [json.loads(x) for f in out.glob("generate.failures-*.jsonl") for x in f.read_text().splitlines()]
+    assert len(history) == 4 and len({h["session"] for h in history}) == 2
+    assert len(failures_of(out)) == 2
+    assert not (out / "generate.done.json").exists()
 
 
 def test_recipe_values_and_flag_precedence(tmp_path: Path) -> None:

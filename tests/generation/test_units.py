@@ -99,12 +99,38 @@ def test_sampling_precedence_flag_then_task_then_default() -> None:
 
 
 def test_run_identity_leaves_out_slice_and_throughput_knobs() -> None:
-    s = SamplingParams(max_tokens=8)
-    a = identity(GenerateConfig(task="t", n=1, limit=2), s)
-    b = identity(GenerateConfig(task="t", n=4, limit=10, ids=("x",), out="elsewhere"), s)
-    assert a == b
-    assert identity(GenerateConfig(task="t", backend="openai"), s) != a
-    assert identity(GenerateConfig(task="t", system_prompt="sky_t1"), s) != a
+    from dataclasses import replace
+
+    from thinkforge.generate.config import HFConfig, OpenAIConfig, PricingConfig, RayConfig, VLLMConfig
+
+    s, task, model = SamplingParams(max_tokens=8), {"name": "t", "problems": "h"}, {"hub": "m"}
+
+    def ident(config: GenerateConfig) -> dict:
+        return identity(config, s, task, model)
+
+    base = GenerateConfig(task="t", n=1, limit=2)
+    a = ident(base)
+    knobs = replace(base, task="./elsewhere/t.yaml", n=4, limit=10, ids=("x",), out="elsewhere", overwrite=True,
+                    hf=HFConfig(batch_size=3, device="cpu"), ray=RayConfig(enabled=True, replicas=5),
+                    pricing=PricingConfig(gpus=8), openai=OpenAIConfig(concurrency=99, timeout_s=1.0))  # fmt: skip
+    assert ident(knobs) == a
+    assert ident(replace(base, backend="openai")) != a
+    assert ident(replace(base, system_prompt="sky_t1")) != a
+    assert ident(replace(base, template="plain")) != a
+    assert ident(replace(base, hf=HFConfig(dtype="bfloat16"))) != a
+    assert identity(base, s, {**task, "problems": "other"}, model) != a
+    assert identity(base, s, task, {"hub": "m2"}) != a
+    # What the hand-kept list missed: the served model, the server, the endpoint, vllm's dtype and context length.
+    served = replace(base, backend="openai")
+    for section in [OpenAIConfig(server_model="qwq"), OpenAIConfig(base_url="http://127.0.0.1:9/v1"),
+                    OpenAIConfig(endpoint="completions"), OpenAIConfig(n_mode="auto")]:
+        assert ident(replace(served, openai=section)) != ident(served), section
+    engine = replace(base, backend="vllm")
+    for section in [VLLMConfig(dtype="float16"), VLLMConfig(max_model_len=4096)]:
+        assert ident(replace(engine, vllm=section)) != ident(engine), section
+    assert ident(replace(engine, vllm=VLLMConfig(gpu_memory_utilization=0.3, chunk_size=7))) == ident(engine)
+    # Another backend's section does not matter to this run.
+    assert ident(replace(base, openai=OpenAIConfig(base_url="http://127.0.0.1:9/v1"))) == a
 
 
 @pytest.mark.parametrize(

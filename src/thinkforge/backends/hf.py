@@ -20,6 +20,7 @@ from typing import Any, Iterator, Sequence
 from thinkforge.backends.base import Completion, GenerationRequest, SamplingParams
 from thinkforge.defaults import BACKENDS, BackendDefaults
 from thinkforge.errors import ConfigError
+from thinkforge.runs.contract import invocation, setting
 from thinkforge.records import Sample
 
 log = logging.getLogger(__name__)
@@ -27,11 +28,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class HFOptions:
-    """Throughput knobs of the hf backend (none of them changes what a sample is)."""
+    """Settings of the hf backend: throughput knobs (not part of a run's identity) and the dtype (part of it)."""
 
-    batch_size: int = BACKENDS.hf_batch_size
-    device: str = BACKENDS.hf_device
-    dtype: str = BACKENDS.hf_dtype
+    batch_size: int = invocation(BACKENDS.hf_batch_size, flag="--batch-size", help="prompts per batch")
+    device: str = invocation(BACKENDS.hf_device, flag="--device", help="auto, cpu or cuda")
+    dtype: str = setting(BACKENDS.hf_dtype, flag="--dtype", help="auto (bf16 on GPU, fp32 on CPU), float32, bfloat16, float16")
 
     @classmethod
     def from_defaults(cls, defaults: BackendDefaults) -> "HFOptions":

@@ -29,6 +29,7 @@ import httpx
 from thinkforge.backends.base import Completion, GenerationRequest, error_completion
 from thinkforge.defaults import BACKENDS, BackendDefaults
 from thinkforge.errors import ConfigError
+from thinkforge.runs.contract import invocation, setting
 from thinkforge.records import Sample
 
 log = logging.getLogger(__name__)
@@ -39,21 +40,22 @@ RETRY_STATUSES = frozenset({408, 409, 429})
 
 @dataclass(frozen=True)
 class OpenAIOptions:
-    """Connection and robustness settings of the openai backend (none changes what a sample is)."""
+    """Connection and robustness settings of the openai backend; fields declare whether they change a sample."""
 
-    base_url: str = BACKENDS.openai_base_url
-    api_key_env: str = BACKENDS.openai_api_key_env
-    endpoint: Literal["chat", "completions"] = "chat"
-    concurrency: int = BACKENDS.openai_concurrency
-    timeout_s: float = BACKENDS.openai_timeout_s
-    max_retries: int = BACKENDS.openai_max_retries
-    backoff_base_s: float = BACKENDS.openai_backoff_base_s
-    backoff_max_s: float = BACKENDS.openai_backoff_max_s
-    retry_after_max_s: float = BACKENDS.openai_retry_after_max_s
-    rpm: float = BACKENDS.openai_rpm
-    n_mode: Literal["split", "auto"] = "split"
+    base_url: str = setting(BACKENDS.openai_base_url, flag="--base-url", help="server root, e.g. http://127.0.0.1:8000/v1")
+    api_key_env: str = invocation(BACKENDS.openai_api_key_env, help="environment variable holding the API key")
+    endpoint: Literal["chat", "completions"] = setting("chat", flag="--endpoint", help="which endpoint")
+    concurrency: int = invocation(BACKENDS.openai_concurrency, flag="--concurrency", help="requests in flight")
+    timeout_s: float = invocation(BACKENDS.openai_timeout_s, help="seconds before one HTTP request is retried")
+    max_retries: int = invocation(BACKENDS.openai_max_retries, help="retries after the first attempt")
+    backoff_base_s: float = invocation(BACKENDS.openai_backoff_base_s)
+    backoff_max_s: float = invocation(BACKENDS.openai_backoff_max_s)
+    retry_after_max_s: float = invocation(BACKENDS.openai_retry_after_max_s)
+    rpm: float = invocation(BACKENDS.openai_rpm, flag="--rpm", help="requests-per-minute limit (0: none)")
+    #: ``split``: one request per sample (own seed each); ``auto``: one request with ``n`` choices.
+    n_mode: Literal["split", "auto"] = setting("split", help="split: a request per sample; auto: n choices per request")
     #: Tokenizer whose chat template renders prompts for the completions endpoint (default: the model).
-    tokenizer: str | None = None
+    tokenizer: str | None = setting(None, help="tokenizer rendering prompts for the completions endpoint")
 
     @classmethod
     def from_defaults(cls, defaults: BackendDefaults, **overrides: Any) -> "OpenAIOptions":

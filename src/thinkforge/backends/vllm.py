@@ -15,6 +15,7 @@ from typing import Any, Iterator, Sequence
 from thinkforge.backends.base import Completion, GenerationRequest
 from thinkforge.defaults import BACKENDS, BackendDefaults
 from thinkforge.errors import MissingDependencyError
+from thinkforge.runs.contract import invocation, setting
 from thinkforge.records import Sample
 
 log = logging.getLogger(__name__)
@@ -24,11 +25,11 @@ log = logging.getLogger(__name__)
 class VLLMOptions:
     """Engine settings of the vllm backend."""
 
-    chunk_size: int = BACKENDS.vllm_chunk_size
-    gpu_memory_utilization: float = BACKENDS.vllm_gpu_memory_utilization
-    tensor_parallel_size: int = BACKENDS.vllm_tensor_parallel_size
-    dtype: str = "auto"
-    max_model_len: int | None = None
+    chunk_size: int = invocation(BACKENDS.vllm_chunk_size, help="requests per LLM.chat call")
+    gpu_memory_utilization: float = invocation(BACKENDS.vllm_gpu_memory_utilization, help="share of GPU memory for the engine")
+    tensor_parallel_size: int = invocation(BACKENDS.vllm_tensor_parallel_size, help="GPUs per engine (tensor parallel)")
+    dtype: str = setting("auto", help="weights/activations dtype: auto, bfloat16, float16, float32")
+    max_model_len: int | None = setting(None, help="context length of the engine (prompt + new tokens)")
 
     @classmethod
     def from_defaults(cls, defaults: BackendDefaults) -> "VLLMOptions":

@@ -9,7 +9,7 @@ from rich.table import Table
 from thinkforge.cli.common import console, make_progress
 from thinkforge.defaults import DEMO, MODEL
 from thinkforge.demo import run_demo
-from thinkforge.generate import Progress
+from thinkforge.runs import StageProgress
 
 ORDER = 5
 
@@ -28,9 +28,8 @@ def run(args: argparse.Namespace) -> int:
     with make_progress() as progress:
         bar = progress.add_task("generate", total=None, info="")
 
-        def update(p: Progress) -> None:
-            rate = p.session.completion_tokens / p.elapsed_s if p.elapsed_s > 0 else 0.0
-            progress.update(bar, completed=p.done, total=p.total, info=f"{rate:6.1f} tok/s")
+        def update(p: StageProgress) -> None:
+            progress.update(bar, completed=p.done, total=p.total, info=p.info)
 
         result = run_demo(out=args.out, on_progress=update)
     model = MODEL.display_name if DEMO.model == "default" else DEMO.model

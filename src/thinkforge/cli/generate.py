@@ -8,37 +8,13 @@ from typing import Any
 from rich.table import Table
 
 from thinkforge.cli.common import add_config_arguments, config_from_args, console, err_console, make_progress
-from thinkforge.generate import GenerateConfig, GenerateSummary, Progress, run_generate
+from thinkforge.cli.flags import add_flags, flag_values
+from thinkforge.generate import GenerateConfig, GenerateSummary, run_generate
 from thinkforge.generate.accounting import ACCOUNTING_FILE
-from thinkforge.generate.stage import FAILURES_FILE
+from thinkforge.generate.stage import FAILURES_STREAM, GenerateRun, plan_run
+from thinkforge.runs import StageProgress
 
 ORDER = 20
-
-#: CLI flag (argparse dest) → dotted config key.
-_FLAG_KEYS = {
-    "task": "task",
-    "model": "model",
-    "backend": "backend",
-    "out": "out",
-    "n": "n",
-    "limit": "limit",
-    "ids": "ids",
-    "system_prompt": "system_prompt",
-    "overwrite": "overwrite",
-    "temperature": "sampling.temperature",
-    "top_p": "sampling.top_p",
-    "max_tokens": "sampling.max_tokens",
-    "seed": "sampling.seed",
-    "stop": "sampling.stop",
-    "batch_size": "hf.batch_size",
-    "device": "hf.device",
-    "base_url": "openai.base_url",
-    "endpoint": "openai.endpoint",
-    "concurrency": "openai.concurrency",
-    "rpm": "openai.rpm",
-    "ray": "ray.enabled",
-    "replicas": "ray.replicas",
-}
 
 
 def register(subparsers: Any) -> None:
@@ -50,53 +26,35 @@ def register(subparsers: Any) -> None:
             "a larger --n or --limit extends the run. Unset sampling flags fall back to the task's defaults."
         ),
     )
-    p.add_argument("--task", "-t", help="task name (see `thinkforge tasks`) or a task YAML file")
-    p.add_argument("--model", "-m", help="model: 'default', a local path or hub id (openai: the server's model)")
-    p.add_argument("--backend", "-b", choices=["hf", "openai", "vllm"])
-    p.add_argument("--out", "-o", metavar="RUN_DIR", help="run directory")
-    p.add_argument("--n", type=int, help="samples per problem")
-    p.add_argument("--limit", type=int, help="only the first N problems")
-    p.add_argument("--ids", help="only these problem ids (comma-separated)")
-    p.add_argument("--system-prompt", help="sky_t1, qwen, none, or literal text")
-    p.add_argument("--temperature", type=float)
-    p.add_argument("--top-p", type=float)
-    p.add_argument("--max-tokens", type=int, help="most new tokens per sample")
-    p.add_argument("--seed", type=int, help="run seed (each sample's seed derives from it)")
-    p.add_argument("--stop", action="append", help="stop string (repeatable)")
-    p.add_argument("--batch-size", type=int, help="hf: prompts per batch")
-    p.add_argument("--device", help="hf: auto, cpu or cuda")
-    p.add_argument("--base-url", help="openai: server root, e.g. http://127.0.0.1:8000/v1")
-    p.add_argument("--endpoint", choices=["chat", "completions"], help="openai: which endpoint")
-    p.add_argument("--concurrency", type=int, help="openai: requests in flight")
-    p.add_argument("--rpm", type=float, help="openai: requests-per-minute limit")
-    p.add_argument("--ray", action="store_true", default=None, help="scale out with Ray Data")
-    p.add_argument("--replicas", type=int, help="Ray: backend replicas")
-    p.add_argument("--overwrite", action="store_true", default=None, help="discard this stage's earlier results")
+    add_flags(p, GenerateConfig)
     add_config_arguments(p)
     p.set_defaults(func=run)
 
 
 def load(args: argparse.Namespace) -> GenerateConfig:
     """Defaults ← recipe ← flags ← key=value overrides."""
-    flags = {key: getattr(args, dest, None) for dest, key in _FLAG_KEYS.items()}
-    return config_from_args(GenerateConfig, args, flags)
+    return config_from_args(GenerateConfig, args, flag_values(args, GenerateConfig))
 
 
 def run(args: argparse.Namespace) -> int:
     config = load(args)
+    plan = plan_run(config)  # validate (task, sampling, model) before anything is drawn or opened
     with make_progress() as progress:
         bar = progress.add_task("generate", total=None, info="")
 
-        def update(p: Progress) -> None:
-            rate = p.session.completion_tokens / p.elapsed_s if p.elapsed_s > 0 else 0.0
-            progress.update(bar, completed=p.done, total=p.total, info=f"{rate:7.1f} tok/s")
+        def update(p: StageProgress) -> None:
+            progress.update(bar, completed=p.done, total=p.total, info=p.info)
 
-        summary = run_generate(config, on_progress=update)
+        with GenerateRun(config, on_progress=update, plan=plan) as gen:
+            for _ in gen.groups():
+                pass
+    summary = gen.summary
+    assert summary is not None
     console.print(summary_table(summary, config))
     if summary.failures:
         err_console.print(
             f"[bold red]{len(summary.failures)} samples failed[/] after retries "
-            f"(see {summary.run_dir / FAILURES_FILE}); re-run the same command to retry them"
+            f"(see {summary.run_dir}/generate.{FAILURES_STREAM}-*.jsonl); re-run the same command to retry them"
         )
         return 1
     return 0
@@ -118,3 +76,6 @@ def summary_table(summary: GenerateSummary, config: GenerateConfig) -> Table:
     table.add_row("cost estimate", f"${summary.session_cost_usd:.4f}", f"${summary.run_cost_usd:.4f}")
     table.caption = f"{summary.run_dir} (accounting: {ACCOUNTING_FILE})"
     return table
+
+
+__all__ = ["load", "register", "run", "run_generate"]

@@ -5,8 +5,6 @@ Math and multiple choice live here; code is judged by :mod:`thinkforge.grading.c
 
 from __future__ import annotations
 
-import concurrent.futures
-import multiprocessing
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Literal, Mapping, Sequence
 
@@ -24,6 +22,7 @@ __all__ = [
     "compare_answers",
     "grade",
     "grade_answer",
+    "grade_item",
     "grade_many",
 ]
 
@@ -89,22 +88,21 @@ class AnswerPair:
 GradeItem = AnswerPair | tuple[Problem, Sample]
 
 
-def _grade_item(item: GradeItem) -> Verdict:
+def grade_item(item: GradeItem) -> Verdict:
+    """Grade one item: an :class:`AnswerPair` or a ``(Problem, Sample)`` pair."""
     if isinstance(item, AnswerPair):
         return grade_answer(item.gold, item.response, item.domain, **dict(item.options))
     problem, sample = item
     return grade(problem, sample)
 
 
-def grade_many(items: Iterable[GradeItem], workers: int = 1, chunk_size: int = GRADING.chunk_size) -> list[Verdict]:
-    """Grade many items, in input order; ``workers > 1`` spreads them over that many processes."""
-    items = list(items)
-    if workers <= 1 or len(items) <= 1:
-        return [_grade_item(item) for item in items]
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["thinkforge.grading"])
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as executor:
-        return list(executor.map(_grade_item, items, chunksize=max(1, min(chunk_size, len(items) // workers or 1))))
+def grade_many(items: Iterable[GradeItem], workers: int = 1, retries: int = GRADING.retries) -> list[Verdict]:
+    """Grade many items, in input order, on one warm :class:`~thinkforge.grading.pool.Grader` (``workers``
+    processes for math and multiple choice, the sandbox pool for code); transient statuses are retried."""
+    from thinkforge.grading.pool import Grader
+
+    with Grader(workers=workers, retries=retries) as grader:
+        return list(grader.map(items))
 
 
 def grade_pairs(pairs: Sequence[AnswerPair], workers: int = 1) -> list[Verdict]:

@@ -1,35 +1,51 @@
-"""The grade stage: every sample of a generate run → one verdict, stored beside it, resumable.
+"""The grade stage: every sample of a generate run → one verdict, stored beside it, resumable and streaming.
 
-Reads ``RUN_DIR/generate.yaml`` to find the task, reloads its problems, grades each sample that has no verdict
-yet (math and multiple choice in a process pool, code in the shared sandbox pool) and appends the verdicts to
-the ``grade`` stage of the same run directory in chunks, so an interrupted grading resumes where it stopped.
+Problems come from the generate run's own ``problems`` stream (each sample names the content hash of the
+problem it was made for), never from today's copy of the task, so an edited task file cannot grade old samples
+against a new answer key. Grading runs on one warm :class:`~thinkforge.grading.pool.Grader` for the whole run
+and takes samples as they arrive (:meth:`GradeRun.feed`): ``eval`` grades while it generates. Verdicts whose
+status is transient are retried in the session and graded again by the next session.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from concurrent.futures import Future, wait
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Iterable, Mapping
 
 from thinkforge.defaults import GRADING
-from thinkforge.errors import ThinkforgeError
+from thinkforge.errors import ConfigError, ThinkforgeError
 from thinkforge.grading.choice import GRADER as CHOICE_GRADER
 from thinkforge.grading.math import GRADER as MATH_GRADER
+from thinkforge.grading.pool import Grader, is_transient
 from thinkforge.records import Problem, Sample, Verdict
-from thinkforge.runs import RunStore
+from thinkforge.runs import RunStore, StageProgress
+from thinkforge.runs.contract import ProgressFn, invocation
 
 log = logging.getLogger(__name__)
 
+STAGE = "grade"
 #: Bumped when grading changes in a way that should invalidate stored verdicts.
-GRADE_STAGE_VERSION = 1
+GRADE_STAGE_VERSION = 2
+
+
+@dataclass(frozen=True)
+class GradeConfig:
+    """``thinkforge grade RUN_DIR``: nothing here changes a verdict, so no field is part of the identity."""
+
+    run_dir: str = invocation("", help="a directory written by `thinkforge generate`")
+    workers: int = invocation(1, flag="--workers", help="grading processes for math / multiple choice")
+    retries: int = invocation(GRADING.retries, flag="--retries", help="further attempts for a transient status")
+    overwrite: bool = invocation(False, flag="--overwrite", help="drop stored verdicts and grade again")
+    chunk_size: int = invocation(GRADING.chunk_size, help="verdicts per durable write")
 
 
 @dataclass(frozen=True)
 class GradeSummary:
-    """Counts over every verdict stored for the run (not only this session's)."""
+    """Counts over every verdict stored for the samples graded (not only this session's)."""
 
     run_dir: Path
     task: str
@@ -37,6 +53,10 @@ class GradeSummary:
     graded_now: int
     passed: int
     by_status: dict[str, int]
+    #: Verdicts that stayed transient after retries (grading failed; the next session grades them again).
+    errors: int = 0
+    retried: int = 0
+    verdicts: dict[str, Verdict] = field(default_factory=dict, repr=False)
 
     @property
     def accuracy(self) -> float:
@@ -44,106 +64,153 @@ class GradeSummary:
         return self.passed / self.samples if self.samples else 0.0
 
 
-def read_generate_run(run_dir: Path) -> RunStore:
-    """The generate stage of ``run_dir``, read-only; a clear error when it is not a generate run."""
-    if not (run_dir / "generate.yaml").is_file():
-        raise ThinkforgeError(f"{run_dir} is not a generate run directory (no generate.yaml); run `thinkforge generate` first")
-    return RunStore.read(run_dir, stage="generate")
+def graders() -> dict[str, str]:
+    """The version of every grader; part of the grade stage's identity."""
+    from thinkforge.grading.code import GRADER as CODE_GRADER
+
+    return {"math": MATH_GRADER, "mcq": CHOICE_GRADER, "code": CODE_GRADER}
 
 
-def _grade_chunk(problems: dict[str, Problem], samples: Sequence[Sample], workers: int) -> list[Verdict]:
-    from thinkforge.grading import grade_many
+class GradeRun:
+    """An open grade stage of one generate run: ``feed`` samples (as they arrive), then ``finish``."""
 
-    code = [s for s in samples if problems[s.problem_id].domain == "code"]
-    other = [s for s in samples if problems[s.problem_id].domain != "code"]
-    verdicts: dict[str, Verdict] = {}
-    if other:
-        for sample, verdict in zip(other, grade_many([(problems[s.problem_id], s) for s in other], workers=workers)):
-            verdicts[sample.key] = verdict
-    if code:
-        from thinkforge.grading.code import judge_many
+    def __init__(
+        self,
+        config: GradeConfig,
+        *,
+        problems: Mapping[str, Problem] | None = None,
+        on_progress: ProgressFn | None = None,
+    ) -> None:
+        from thinkforge.generate.stage import load_problems, read_generate_run
 
-        for sample, verdict in zip(code, judge_many(problems, code)):
-            verdicts[sample.key] = verdict
-    return [verdicts[s.key] for s in samples]
+        if not config.run_dir:
+            raise ConfigError("no run directory given: pass RUN_DIR")
+        self.config = config
+        self.root = Path(config.run_dir)
+        parent = read_generate_run(self.root)
+        self.task = str(parent.config.get("task", {}).get("name", ""))
+        self.problems = dict(load_problems(self.root))
+        self.problems.update(problems or {})
+        self._domains = {p.id: p.domain for p in self.problems.values()}
+        self._parent = parent
+        self._on_progress = on_progress
+        self._grader = Grader(workers=config.workers, retries=config.retries)
+        self._pending: list[tuple[Sample, "Future[Verdict]"]] = []
+        self._buffer: list[Verdict] = []
+        self._fed = 0
+        self._graded = 0
+        self._retried = 0
+        self.store: RunStore | None = None
+
+    def __enter__(self) -> "GradeRun":
+        identity = {"stage_version": GRADE_STAGE_VERSION, "graders": graders(),
+                    "generate_run": self._parent.run_id}
+        overwrite = self.config.overwrite
+        if not overwrite and RunStore.exists(self.root, STAGE):
+            stored = RunStore.read(self.root, stage=STAGE).config.get("generate_run")
+            if stored != self._parent.run_id:
+                log.info("the samples in %s were regenerated since they were graded: grading afresh", self.root)
+                overwrite = True
+        self.store = RunStore.open(self.root, identity, stage=STAGE, overwrite=overwrite,
+                                   parents=[self._parent.lineage()])
+        stored = self.store.records(Verdict)
+        # A transient verdict is not a result: the next session grades that sample again.
+        self.done = {v.sample_key: v for v in stored if not self._transient(v)}
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        try:
+            if exc_type is None:
+                self._drain(wait_all=True)
+        finally:
+            self._grader.close()
+            assert self.store is not None
+            self.store.close()
+
+    def _transient(self, verdict: Verdict) -> bool:
+        domain = self._domains.get(verdict.problem_id)
+        return domain is not None and is_transient(domain, verdict)
+
+    def problem_of(self, sample: Sample) -> Problem:
+        """The exact problem a sample was generated for."""
+        digest = sample.provenance.get("problem_hash")
+        problem = self.problems.get(str(digest))
+        if problem is None:
+            raise ThinkforgeError(
+                f"{self.root}: sample {sample.key} refers to problem {sample.problem_id!r} (content {digest}) "
+                "that this run did not store; regenerate it with --overwrite"
+            )
+        return problem
+
+    def feed(self, samples: Iterable[Sample]) -> None:
+        """Start grading every sample that has no verdict yet; store the verdicts that are ready."""
+        for sample in samples:
+            self._fed += 1
+            if sample.key in self.done:
+                continue
+            self._pending.append((sample, self._grader.submit((self.problem_of(sample), sample))))
+        self._drain(wait_all=False)
+
+    def poll(self) -> int:
+        """Store the verdicts that are ready now; returns how many are still being graded."""
+        self._drain(wait_all=False)
+        return len(self._pending)
+
+    def _drain(self, wait_all: bool) -> None:
+        assert self.store is not None
+        if wait_all and self._pending:
+            wait([f for _, f in self._pending])
+        ready = [(s, f) for s, f in self._pending if f.done()]
+        self._pending = [(s, f) for s, f in self._pending if not f.done()]
+        for sample, future in ready:
+            verdict = future.result()
+            self._retried += bool(verdict.detail.get("retried"))
+            self._buffer.append(verdict)
+            self.done[sample.key] = verdict
+            self._graded += 1
+        if self._buffer and (wait_all or len(self._buffer) >= self.config.chunk_size):
+            self.store.append(self._buffer)
+            self._buffer = []
+        if self._on_progress:
+            self._on_progress(StageProgress(STAGE, self._fed - len(self._pending), self._fed,
+                                            f"{self._graded} graded"))
+
+    def finish(self, samples: Iterable[Sample]) -> GradeSummary:
+        """Wait for every verdict, store them, and count over the verdicts of ``samples``.
+
+        The finished marker is written when every sample has a verdict and none stayed transient.
+        """
+        assert self.store is not None
+        self._drain(wait_all=True)
+        samples = list(samples)
+        relevant = [self.done[s.key] for s in samples if s.key in self.done]
+        errors = sum(self._transient(v) for v in relevant)
+        summary = GradeSummary(
+            run_dir=self.root, task=self.task, samples=len(relevant), graded_now=self._graded,
+            passed=sum(v.passed for v in relevant), by_status=dict(Counter(v.status for v in relevant)),
+            errors=errors, retried=self._retried, verdicts={v.sample_key: v for v in relevant},
+        )
+        if len(relevant) == len(samples) and errors == 0:
+            self.store.mark_finished({"samples": summary.samples, "passed": summary.passed, "errors": 0})
+        return summary
 
 
-def run_grade(
-    run_dir: str | Path,
-    *,
-    workers: int = 1,
-    overwrite: bool = False,
-    chunk_size: int = GRADING.chunk_size,
-    on_progress: Callable[[int, int], None] | None = None,
-) -> GradeSummary:
+def run_grade(config: GradeConfig | str | Path, *, on_progress: ProgressFn | None = None) -> GradeSummary:
     """Grade every sample of a generate run that has no verdict yet; returns counts over the whole run."""
-    run_dir = Path(run_dir)
-    from thinkforge.tasks import get_task
+    from thinkforge.generate.stage import read_generate_run
 
-    gen_store = read_generate_run(run_dir)
-    task_name = str(gen_store.config.get("task", ""))
-    samples = gen_store.records(Sample)
-    problems = {p.id: p for p in get_task(task_name).load()}
-    unknown = sorted({s.problem_id for s in samples} - set(problems))
-    if unknown:
-        raise ThinkforgeError(f"{run_dir}: samples refer to problems not in task {task_name!r}: {unknown[:5]}")
-    identity = {
-        "stage_version": GRADE_STAGE_VERSION,
-        "task": task_name,
-        "graders": {"math": MATH_GRADER, "choice": CHOICE_GRADER, "code": _code_grader()},
-        # The generate run these verdicts belong to: a regenerated (--overwrite) run invalidates them.
-        "generate_run": _generate_run_id(run_dir),
-    }
-    if not overwrite and _stored_generate_run(run_dir) not in (None, identity["generate_run"]):
-        log.info("the samples in %s were regenerated since they were graded: grading afresh", run_dir)
-        overwrite = True
-    with RunStore.open(run_dir, identity, stage="grade", overwrite=overwrite) as store:
-        done = store.done_keys()
-        todo = [s for s in samples if s.key not in done]
-        log.info("%d samples, %d already graded, %d to grade", len(samples), len(samples) - len(todo), len(todo))
-        finished = len(samples) - len(todo)
-        if on_progress:
-            on_progress(finished, len(samples))
-        for start in range(0, len(todo), chunk_size):
-            chunk = todo[start : start + chunk_size]
-            store.append(_grade_chunk(problems, chunk, workers))
-            finished += len(chunk)
-            if on_progress:
-                on_progress(finished, len(samples))
-        verdicts = {v.sample_key: v for v in store.records(Verdict)}
-    relevant = [verdicts[s.key] for s in samples if s.key in verdicts]
-    return GradeSummary(
-        run_dir=run_dir,
-        task=task_name,
-        samples=len(relevant),
-        graded_now=len(todo),
-        passed=sum(v.passed for v in relevant),
-        by_status=dict(Counter(v.status for v in relevant)),
-    )
-
-
-def _generate_run_id(run_dir: Path) -> str:
-    """Identity of one generate run: its config hash and run id (a new id after ``--overwrite``)."""
-    meta = json.loads((run_dir / "generate.run.json").read_text(encoding="utf-8"))
-    return f"{meta.get('config_hash', '')}@{meta.get('run_id', meta.get('created', ''))}"
-
-
-def _stored_generate_run(run_dir: Path) -> str | None:
-    """The generate run that the stored verdicts were made for, if any."""
-    if not (run_dir / "grade.yaml").is_file():
-        return None
-    return RunStore.read(run_dir, stage="grade").config.get("generate_run")
-
-
-def _code_grader() -> str:
-    from thinkforge.grading.code import GRADER
-
-    return GRADER
+    if not isinstance(config, GradeConfig):
+        config = GradeConfig(run_dir=str(config))
+    samples = read_generate_run(Path(config.run_dir)).records(Sample)
+    with GradeRun(config, on_progress=on_progress) as run:
+        for start in range(0, len(samples), config.chunk_size):
+            run.feed(samples[start : start + config.chunk_size])
+        return run.finish(samples)
 
 
 def load_verdicts(run_dir: str | Path) -> dict[str, Verdict]:
     """Stored verdicts of a run by sample key (empty when the run was not graded)."""
     run_dir = Path(run_dir)
-    if not (run_dir / "grade.yaml").is_file():
+    if not RunStore.exists(run_dir, STAGE):
         return {}
-    return {v.sample_key: v for v in RunStore.read(run_dir, stage="grade").records(Verdict)}
+    return {v.sample_key: v for v in RunStore.read(run_dir, stage=STAGE).records(Verdict)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 #: Hex characters kept from a sha256 digest: 96 bits, collision-free for any realistic run.
 KEY_HEX_CHARS = 24
@@ -22,20 +22,29 @@ def stable_hash(obj: Any, n_chars: int = KEY_HEX_CHARS) -> str:
 
 
 def unit_key(
+    *,
     problem_id: str,
     index: int,
-    model: str,
+    problem_hash: str,
+    messages: Sequence[Mapping[str, Any]],
     sampling: Mapping[str, Any],
-    template_hash: str,
+    model: Mapping[str, Any],
 ) -> str:
-    """The key of one generation unit: same problem, sample index, model, sampling and prompt → same key."""
+    """The key of one generation unit: the content of what is asked, not the names it was asked by.
+
+    It hashes the rendered request (``messages``), the sampling, the model's identity (hub id + revision, or a
+    fingerprint of a local checkpoint's weights, or the served model and server) and the problem's content
+    hash (its reference included), so a changed prompt, shuffle, answer key or retrained checkpoint never
+    reuses a stale sample.
+    """
     return stable_hash(
         {
             "problem_id": problem_id,
             "index": index,
-            "model": model,
+            "problem": problem_hash,
+            "messages": [dict(m) for m in messages],
             "sampling": dict(sampling),
-            "template": template_hash,
+            "model": dict(model),
         }
     )
 
