@@ -273,6 +273,8 @@ class EvalDefaults:
     max_subset_values: int = 30
     #: compare: a problem whose mean accuracy moved by at least this much counts as flipped.
     flip_threshold: float = 0.5
+    #: Reports: most problem ids listed inline (flipped, missing) before "… (+N)".
+    report_max_listed: int = 20
 
 
 EVAL = EvalDefaults()
