@@ -53,9 +53,11 @@ def test_results_markdown_structure() -> None:
     assert lines[summary + 2].startswith("| task | problems | n | accuracy % | 95% CI | published % |")
     assert lines[summary + 4].startswith("| lcb | 3 | 2 | 50.0 | [")
     assert "| 86.4 |" in lines[summary + 4]  # published side by side
+    assert lines[summary + 5].startswith("|   difficulty=easy | 2 | 2 | 75.0 | [")  # subset with a published score
+    assert "| 86.3 |" in lines[summary + 5]
     assert "| accuracy | 50.0 |" in text and "| pass@2 |" in text and "| maj@2 |" in text
     assert "### by difficulty" in text
-    assert "| easy | 2 | 75.0 | [" in text and text.count("| 86.3 |") == 1  # the subset's published score
+    assert "| easy | 2 | 75.0 | [" in text and text.count("| 86.3 |") == 2  # the subset's published score
     assert "| hard | 1 | 0.0 | — | — |" in text
     assert "| pass | 3 | 50.0 |" in text and "| no_answer | 1 | 16.7 |" in text
     assert "| 20.0 | 15.0 | 0.0 | 13.3 | 26.7 | 30 | 120 |" in text  # token stats

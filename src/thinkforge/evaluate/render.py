@@ -60,13 +60,23 @@ def _metric_rows(metrics: Mapping[str, Mapping[str, Any]]) -> list[list[str]]:
 
 
 def _summary_rows(doc: Mapping[str, Any]) -> list[list[str]]:
+    """One row per task, plus one per subset that has a published score (LiveCodeBench easy/medium/hard)."""
     rows = []
     for name, entry in doc["tasks"].items():
         acc = entry["metrics"]["accuracy"]
+        ref = entry.get("reference")
         rows.append([
             name, str(entry["n_problems"]), str(entry["n"]), pct(acc["value"]), ci_text(acc["ci95"]),
-            reference_text(entry.get("reference")), pct(entry["tokens"].get("truncated_share")),
+            reference_text(ref), pct(entry["tokens"].get("truncated_share")),
         ])
+        for key, published in ((ref or {}).get("subsets") or {}).items():
+            for value in published:
+                sub = entry.get("subsets", {}).get(key, {}).get(value)
+                if sub is not None:
+                    rows.append([
+                        f"  {key}={value}", str(sub["n_problems"]), str(entry["n"]), pct(sub["accuracy"]["value"]),
+                        ci_text(sub["accuracy"]["ci95"]), reference_text(ref, (key, value)), "",
+                    ])
     return rows
 
 
@@ -103,17 +113,17 @@ def _task_section(name: str, entry: Mapping[str, Any]) -> list[str]:
     return out
 
 
-def _mapping_section(title: str, data: Mapping[str, Any] | None) -> list[str]:
+def _mapping_section(title: str, data: Mapping[str, Any] | None, heading: str = "###") -> list[str]:
     if not data:
         return []
     lines = [f"- `{k}`: {v if isinstance(v, (str, int, float)) else json.dumps(v)}" for k, v in flatten(data).items()]
-    return ["", f"### {title}", "", *lines]
+    return ["", f"{heading} {title}", "", *lines]
 
 
 def results_markdown(doc: Mapping[str, Any]) -> str:
     """report.md: a summary table, then per task metrics, subsets, statuses, tokens and provenance."""
     out = ["# Evaluation report", "", f"thinkforge {doc['thinkforge_version']}, created {doc['created']}."]
-    out += _mapping_section("run", doc.get("run"))
+    out += _mapping_section("Run", doc.get("run"), heading="##")
     out += ["", "## Summary", "", *md_table(_SUMMARY_HEADERS, _summary_rows(doc))]
     for name, entry in doc["tasks"].items():
         out += ["", *_task_section(name, entry)]
@@ -164,10 +174,14 @@ def compare_markdown(result: Mapping[str, Any]) -> str:
 
 
 def comparison_table(result: Mapping[str, Any]) -> Table:
-    """The comparison as a terminal table."""
+    """The comparison as a terminal table (fits 80 columns: flips as ``+to pass/-to fail``)."""
     table = Table(title="B − A per task (paired over shared problems)")
-    for header in _COMPARE_HEADERS:
-        table.add_column(header, justify="left" if header == "task" else "right")
-    for row in _compare_rows(result):
-        table.add_row(*row)
+    for header in ("task", "shared", "A %", "B %", "B − A", "95% CI", "sig.", "flips"):
+        table.add_column(header, justify="left" if header == "task" else "right", no_wrap=header != "task")
+    for name, t in result["tasks"].items():
+        table.add_row(
+            name, str(t["n_shared"]), pct(t["a"]), pct(t["b"]), pct(t["diff"], signed=True),
+            ci_text(t["ci95"], signed=True), "yes" if t["significant"] else "no",
+            f"+{len(t['flipped_to_pass'])}/-{len(t['flipped_to_fail'])}",
+        )
     return table
