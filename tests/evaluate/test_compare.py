@@ -88,3 +88,12 @@ def test_compare_documents_lists_tasks_in_one_run_only() -> None:
     assert result["tasks"]["math500"]["ci95"] is None  # one problem: no interval
     assert result["tasks"]["math500"]["significant"] is False
     assert (result["a"], result["b"]) == ({"name": "a"}, {"name": "b"})
+
+
+def test_metric_changes_over_whole_entries() -> None:
+    a = {**task_entry({"p": (2, 1)}), "metrics": {"accuracy": {"value": 0.5}, "pass@2": {"value": 1.0}, "maj@2": {"value": 0.0}}}
+    b = {**task_entry({"p": (2, 2)}), "metrics": {"accuracy": {"value": 1.0}, "pass@2": {"value": 1.0}}}
+    assert compare_task(a, b, **SETTINGS)["metrics"] == {
+        "accuracy": {"a": 0.5, "b": 1.0, "diff": 0.5},
+        "pass@2": {"a": 1.0, "b": 1.0, "diff": 0.0},
+    }

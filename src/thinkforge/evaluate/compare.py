@@ -28,6 +28,18 @@ def paired_bootstrap_ci(
     return m.bootstrap_ci(diffs, resamples=resamples, seed=seed, level=level, bounds=_DIFF_BOUNDS)
 
 
+def metric_changes(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, dict[str, float | None]]:
+    """Each metric both entries report, with its value in a and b and the change b − a (all problems, unpaired)."""
+    out = {}
+    for name, est_a in a.get("metrics", {}).items():
+        est_b = b.get("metrics", {}).get(name)
+        if est_b is None:
+            continue
+        va, vb = est_a["value"], est_b["value"]
+        out[name] = {"a": va, "b": vb, "diff": vb - va if va is not None and vb is not None else None}
+    return out
+
+
 def compare_task(
     a: Mapping[str, Any],
     b: Mapping[str, Any],
@@ -62,6 +74,7 @@ def compare_task(
         "unchanged": sum(1 for d in diffs if d == 0),
         "flipped_to_pass": [p for p in flips if mean_b[p] > mean_a[p]],
         "flipped_to_fail": [p for p in flips if mean_b[p] < mean_a[p]],
+        "metrics": metric_changes(a, b),
     }
 
 
