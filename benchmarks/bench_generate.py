@@ -140,7 +140,7 @@ def main() -> None:
             sampling=SamplingConfig(temperature=temperature, max_tokens=args.max_tokens, seed=0),
             hf=HFConfig(batch_size=args.batch_size, device="cpu"),
         )  # fmt: skip
-        _, requests = plan_run(config)
+        requests = plan_run(config).requests
         batches = [[backend.encode(r) for r in batch] for batch in backend.plan(requests)]
         plain, tf, inside = [], [], []
         for _ in range(args.rounds):

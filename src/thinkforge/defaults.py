@@ -268,3 +268,29 @@ class ModelIdentityDefaults:
 
 
 MODEL_IDENTITY = ModelIdentityDefaults()
+
+
+class EvalDefaults:
+    """Evaluation metrics: confidence intervals, bootstrap, which pass@k and which subsets are reported."""
+
+    #: Confidence level of every interval reported (two-sided).
+    ci_level: float = 0.95
+    #: How a task's score interval is computed: ``normal`` (clustered stderr) or ``bootstrap`` (over problems).
+    ci_method: str = "normal"
+    #: Bootstrap resamples (over problems) and the seed of their generator; the same seed gives the same CI.
+    bootstrap_resamples: int = 10_000
+    bootstrap_seed: int = 0
+    #: pass@k reported by default: the powers of two up to n, plus n itself.
+    pass_k_powers_of_two: bool = True
+    #: Problem meta keys broken out as subsets when a task's problems carry them (LiveCodeBench difficulty,
+    #: MATH level/subject/type, GPQA domain, OlympiadBench subfield).
+    subset_keys: tuple[str, ...] = ("difficulty", "level", "subject", "type", "domain", "subfield", "platform")
+    #: A meta key with more distinct values than this is not a useful breakdown and is skipped.
+    max_subset_values: int = 30
+    #: compare: a problem whose mean accuracy moved by at least this much counts as flipped.
+    flip_threshold: float = 0.5
+    #: Reports: most problem ids listed inline (flipped, missing) before "… (+N)".
+    report_max_listed: int = 20
+
+
+EVAL = EvalDefaults()

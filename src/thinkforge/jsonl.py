@@ -97,3 +97,15 @@ def write_json_lines_atomic(path: str | Path, objects: Iterable[Any]) -> int:
         os.fsync(fh.fileno())
     os.replace(tmp, path)
     return count
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write a whole text file atomically (temp file + fsync + rename): readers see all of it or none."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return path

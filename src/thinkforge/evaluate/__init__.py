@@ -1,0 +1,1 @@
+"""Evaluation: metrics over verdicts, results.json, comparison of two runs, and reports."""
