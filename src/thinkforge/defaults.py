@@ -270,6 +270,7 @@ class ModelIdentityDefaults:
 MODEL_IDENTITY = ModelIdentityDefaults()
 
 
+@dataclass(frozen=True)
 class EvalDefaults:
     """Evaluation metrics: confidence intervals, bootstrap, which pass@k and which subsets are reported."""
 
