@@ -161,7 +161,8 @@ def identity(
     """
     declared = identity_of(config)
     for kind in BACKEND_KINDS:
-        declared.pop(kind, None)
+        if kind != config.backend:
+            declared.pop(kind, None)
     return {
         "stage_version": STAGE_VERSION,
         **declared,
