@@ -140,3 +140,10 @@ def test_help_falls_back_to_the_defaults_comment():
     (hf,) = [s for s in describe_config(GenerateConfig) if s.name == "hf"]
     batch = next(k for k in hf.keys if k.key == "hf.batch_size")
     assert batch.help.startswith("hf: prompts per batch") and dataclasses.is_dataclass(GenerateConfig)
+
+
+def test_readme_command_list_is_the_registered_commands():
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = text.split("## Command line", 1)[1].split("```")[1]
+    listed = {line.split()[1] for line in block.splitlines() if line.startswith("thinkforge ")} - {"--version"}
+    assert listed == set(_commands(build_parser()))

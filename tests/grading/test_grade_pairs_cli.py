@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -153,3 +154,18 @@ def test_grade_answer_domain_is_mcq_and_choice_is_a_deprecated_alias() -> None:
         assert grade_answer("B", "The answer is (B).", domain="choice") == verdict
     with pytest.raises(ValidationError, match="must be 'math' or 'mcq'"):
         grade_answer("B", "B", domain="code")
+
+
+def test_the_documented_grade_pairs_example_gives_the_documented_output(tmp_path: Path) -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "grading.md").read_text(encoding="utf-8")
+    body = text.split("## `grade-pairs` input", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"^```(\w*)\n(.*?)^```$", body, re.M | re.S)
+    (example,) = [b for lang, b in blocks if lang == "jsonl"]
+    (shown,) = [b for lang, b in blocks if b.startswith("$ thinkforge grade-pairs")]
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(example, encoding="utf-8")
+    proc = subprocess.run([*THINKFORGE, "grade-pairs", str(pairs)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert _lines(proc.stdout) == [json.loads(line) for line in shown.splitlines() if line.startswith("{")]
+    summary = next(line for line in shown.splitlines() if "graded:" in line)
+    assert proc.stderr.strip() == summary.split("(stderr)")[0].strip()

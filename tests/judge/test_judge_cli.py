@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
+import subprocess
+import sys
 
 import pytest
 
@@ -104,3 +107,22 @@ def test_judge_cli_sample_format_errors(tmp_path, capsys, row, message):
     squash = lambda s: "".join(s.split())  # noqa: E731 - rich wraps long lines
     err = squash(capsys.readouterr().err)
     assert squash("s.jsonl:1:") in err and squash(message) in err
+
+
+def test_the_documented_judge_example_gives_the_documented_summary(tmp_path):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "grading.md").read_text(encoding="utf-8")
+    body = text.split("## `judge` input", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"^```(\w*)\n(.*?)^```$", body, re.M | re.S)
+    (example,) = [b for lang, b in blocks if lang == "jsonl"]
+    (shown,) = [b for lang, b in blocks if b.startswith("$ thinkforge judge")]
+    path = tmp_path / "samples.jsonl"
+    path.write_text(example, encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "thinkforge.cli.main", "judge", str(path), "--task", "humaneval"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    summary = next(line for line in shown.splitlines() if "graded:" in line).split("(stderr)")[0].strip()
+    assert summary in proc.stderr
+    first = json.loads(proc.stdout.splitlines()[0])
+    assert first["detail"]["extracted_from"] == "prompt code + completion" and first["passed"]

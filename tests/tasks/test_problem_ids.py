@@ -66,3 +66,30 @@ def test_generate_accepts_a_short_id(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "thinkforge.cli.main", "generate", "--task", str(task), "--ids", "p2",
                            "--limit", "0", "--out", str(out)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_tasks_doc_shows_every_user_task_key(repo_root):
+    """docs/tasks.md's YAML example names every key a user task accepts (grader_options included)."""
+    import dataclasses
+    import re
+
+    from thinkforge.tasks import UserTaskConfig
+
+    text = (repo_root / "docs" / "tasks.md").read_text(encoding="utf-8")
+    block = re.search(r"## User tasks \(YAML\)\n```yaml\n(.*?)```", text, re.S).group(1)
+    missing = [f.name for f in dataclasses.fields(UserTaskConfig) if not re.search(rf"(^|\s){f.name}:", block, re.M)]
+    assert missing == []
+    assert "### `grader_options:`" in text
+
+
+def test_grader_options_from_a_task_yaml_reach_the_grader(tmp_path):
+    from thinkforge.grading import grade
+    from thinkforge.records import Sample
+
+    (tmp_path / "d.jsonl").write_text(json.dumps({"q": "2*9?", "a": "18"}) + "\n")
+    spec = tmp_path / "t.yaml"
+    spec.write_text("name: t\ndomain: math\npath: d.jsonl\nfields: {prompt: q, answer: a}\n"
+                    "grader_options: {fallback: last_number}\n")
+    (problem,) = get_task(str(spec)).load()
+    sample = Sample(problem_id=problem.id, model="m", index=0, text="2 * 9 = 18 dollars.", key="k")
+    assert grade(problem, sample).status == "pass"

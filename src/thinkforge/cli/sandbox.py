@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "run", help="run PROGRAM.py in the sandbox",
         description="Run PROGRAM.py in the sandbox; ARGS (anywhere after PROGRAM.py; put '--' before any that start "
                     "with '-') are passed to it. The exit code is the program's own; 128+N when signal N killed it "
-                    "(a time or memory limit: 137); 1 when the sandbox failed. A status other than ok is also "
+                    "(137 after the time limit); 1 when the sandbox failed. A status other than ok is also "
                     "printed on stderr.")
     run.add_argument("program", metavar="PROGRAM.py")
     run.add_argument("--stdin", metavar="FILE", help="file fed to the program's stdin")
