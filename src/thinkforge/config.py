@@ -20,6 +20,7 @@ from typing import Any, Literal, Mapping, Sequence, TypeVar, get_args, get_origi
 
 import yaml
 
+from thinkforge import defaults
 from thinkforge.errors import ConfigError
 
 T = TypeVar("T")
@@ -260,17 +261,14 @@ def _help(cls: type, field: dataclasses.Field) -> str:
     """A field's help: ``metadata["help"]``, else its ``#:`` comment, else that of the defaults it reads."""
     if field.metadata.get("help"):
         return str(field.metadata["help"])
-    for owner in cls.__mro__:
-        comment, default = _comments(owner).get(field.name, ("", None)) if dataclasses.is_dataclass(owner) else ("", None)
+    for owner in (c for c in cls.__mro__ if dataclasses.is_dataclass(c)):
+        comment, default = _comments(owner).get(field.name, ("", None))
         if comment:
             return comment
         ref = _DEFAULTS_REF.match(default or "")
-        if ref:
-            from thinkforge import defaults
-
-            instance = getattr(defaults, ref.group(1), None)
-            if dataclasses.is_dataclass(instance):
-                return _comments(type(instance)).get(ref.group(2), ("", None))[0]
+        instance = getattr(defaults, ref.group(1), None) if ref else None
+        if ref and dataclasses.is_dataclass(instance):
+            return _comments(type(instance)).get(ref.group(2), ("", None))[0]
     return ""
 
 
