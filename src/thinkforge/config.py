@@ -7,13 +7,20 @@ keys read from a file, the file and line.
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import inspect
+import json
+import re
+import textwrap
 import types
 import typing
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Literal, Mapping, Sequence, TypeVar, get_args, get_origin
 
 import yaml
 
+from thinkforge import defaults
 from thinkforge.errors import ConfigError
 
 T = TypeVar("T")
@@ -133,7 +140,9 @@ def build_dataclass(cls: type[T], data: Mapping[str, Any], *, where: Any = lambd
         dotted = f"{prefix}{key}"
         if key not in fields:
             known = ", ".join(sorted(fields))
-            raise ConfigError(f"{where(dotted)}unknown config key '{dotted}' (known keys here: {known})")
+            close = difflib.get_close_matches(str(key), list(fields), n=1)
+            hint = f"did you mean '{prefix}{close[0]}'? " if close else ""
+            raise ConfigError(f"{where(dotted)}unknown config key '{dotted}' ({hint}known keys here: {known})")
         tp = hints[key]
         if dataclasses.is_dataclass(tp):
             if not isinstance(value, Mapping):
@@ -203,3 +212,123 @@ def _name(tp: Any) -> str:
 def to_dict(obj: Any) -> dict[str, Any]:
     """A dataclass config as a plain nested dict (tuples become lists)."""
     return dataclasses.asdict(obj)
+
+
+@dataclass(frozen=True)
+class KeyDoc:
+    """One config key for the reference: dotted name, type, default (as YAML/JSON) and what it means."""
+
+    key: str
+    type: str
+    default: str
+    help: str
+
+
+@dataclass(frozen=True)
+class SectionDoc:
+    """A config dataclass (the whole config or a nested section) and its own keys."""
+
+    name: str
+    doc: str
+    keys: tuple[KeyDoc, ...]
+
+
+_FIELD_LINE = re.compile(r"^    (\w+)\s*:\s*[^=]+?(?:=\s*(.+))?$")
+_DEFAULTS_REF = re.compile(r"^([A-Z][A-Z_]*)\.(\w+)$")
+
+
+def _comments(cls: type) -> dict[str, tuple[str, str | None]]:
+    """Per field of ``cls`` (its own source only): the ``#:`` comment right above it and its default expression."""
+    try:
+        lines = textwrap.dedent(inspect.getsource(cls)).splitlines()
+    except (OSError, TypeError):
+        return {}
+    found: dict[str, tuple[str, str | None]] = {}
+    comment: list[str] = []
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("#:"):
+            comment.append(stripped[2:].strip())
+            continue
+        match = _FIELD_LINE.match(line)
+        if match:
+            found[match.group(1)] = (" ".join(comment), match.group(2))
+        comment = []
+    return found
+
+
+def _help(cls: type, field: dataclasses.Field) -> str:
+    """A field's help: ``metadata["help"]``, else its ``#:`` comment, else that of the defaults it reads."""
+    if field.metadata.get("help"):
+        return str(field.metadata["help"])
+    for owner in (c for c in cls.__mro__ if dataclasses.is_dataclass(c)):
+        comment, default = _comments(owner).get(field.name, ("", None))
+        if comment:
+            return comment
+        ref = _DEFAULTS_REF.match(default or "")
+        instance = getattr(defaults, ref.group(1), None) if ref else None
+        if ref and dataclasses.is_dataclass(instance):
+            return _comments(type(instance)).get(ref.group(2), ("", None))[0]
+    return ""
+
+
+def _type_name(tp: Any) -> str:
+    if get_origin(tp) is Literal:
+        return " | ".join(str(a) for a in get_args(tp))
+    if get_origin(tp) in (typing.Union, types.UnionType):
+        return " | ".join(_type_name(a) for a in get_args(tp))
+    if get_origin(tp) in (tuple, list):
+        args = [a for a in get_args(tp) if a is not Ellipsis]
+        return f"list of {_type_name(args[0])}" if args else "list"
+    return "null" if tp is type(None) else _name(tp)
+
+
+def _default(field: dataclasses.Field) -> Any:
+    if field.default is not dataclasses.MISSING:
+        return field.default
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    return dataclasses.MISSING
+
+
+def describe_config(cls: type, name: str = "") -> list[SectionDoc]:
+    """Every key of config dataclass ``cls``, section by section (nested dataclasses recursively)."""
+    hints = typing.get_type_hints(cls)
+    keys: list[KeyDoc] = []
+    nested: list[SectionDoc] = []
+    prefix = f"{name}." if name else ""
+    for field in dataclasses.fields(cls):
+        tp = hints[field.name]
+        if dataclasses.is_dataclass(tp):
+            nested += describe_config(tp, prefix + field.name)  # type: ignore[arg-type]
+            continue
+        value = _default(field)
+        shown = "required" if value is dataclasses.MISSING else json.dumps(value, ensure_ascii=False)
+        keys.append(KeyDoc(prefix + field.name, _type_name(tp), shown, _help(cls, field)))
+    doc = inspect.cleandoc(cls.__doc__ or "") if "__doc__" in vars(cls) else ""
+    return [SectionDoc(name, "" if doc.startswith(f"{cls.__name__}(") else doc, tuple(keys)), *nested]
+
+
+def _markdown(text: str) -> str:
+    """Docstring markup as Markdown on one line (``x`` and :class:`X` become `x` and `X`)."""
+    return re.sub(r":\w+:`([^`]+)`", r"`\1`", text.replace("``", "`")).replace("\n", " ")
+
+
+def reference_markdown(configs: Mapping[str, type]) -> str:
+    """The config-key reference page (docs/config-reference.md) of the named config dataclasses."""
+    out = ["# Config keys", "",
+           "Every key a recipe (`--config FILE`) or a `key=value` override can set, with its type and default.",
+           "Generated from the config dataclasses by `thinkforge config keys > docs/config-reference.md`;",
+           "a test fails when this page and the code disagree.", ""]
+    cell = lambda text: _markdown(text).replace("|", "\\|")  # noqa: E731
+    for stage, cls in configs.items():
+        out += [f"## {stage}", ""]
+        for section in describe_config(cls):
+            if section.name:
+                out += [f"### {section.name}", ""]
+            if section.doc:
+                out += [_markdown(section.doc), ""]
+            out += ["| key | type | default | meaning |", "|---|---|---|---|"]
+            out += [f"| `{k.key}` | {cell(k.type)} | `{cell(k.default)}` | {cell(k.help)} |" for k in section.keys]
+            out.append("")
+    return "\n".join(out)

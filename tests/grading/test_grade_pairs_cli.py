@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from thinkforge.cli.main import main
+from thinkforge.errors import ValidationError
+from thinkforge.grading import grade_answer
 
-REPO = Path(__file__).resolve().parents[2]
-EXE = REPO / ".venv" / "bin" / "thinkforge"
+THINKFORGE = [sys.executable, "-m", "thinkforge.cli.main"]  # the sources under test, whichever venv runs them
 
 MATH_PAIRS = [
     {"id": "half", "gold": "\\frac{1}{2}", "response": "<think>let me see</think> So the answer is $\\boxed{0.5}$."},
@@ -42,7 +44,7 @@ def _lines(text: str) -> list[dict]:
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_cli_subprocess_grades_pairs_in_order(tmp_path: Path, workers: str) -> None:
     pairs = _write(tmp_path / "pairs.jsonl", MATH_PAIRS)
-    proc = subprocess.run([str(EXE), "grade-pairs", str(pairs), "--workers", workers], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([*THINKFORGE, "grade-pairs", str(pairs), "--workers", workers], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert _lines(proc.stdout) == MATH_EXPECTED
 
@@ -54,7 +56,7 @@ def test_cli_in_process_choice(tmp_path: Path, capsys: pytest.CaptureFixture[str
         {"id": "g3", "gold": "A", "response": "I like DNA and RNA.", "letters": "ABCD"},
     ]
     pairs = _write(tmp_path / "mcq.jsonl", rows)
-    assert main(["grade-pairs", str(pairs), "--domain", "choice"]) == 0
+    assert main(["grade-pairs", str(pairs), "--domain", "mcq"]) == 0
     out = _lines(capsys.readouterr().out)
     assert [(o["id"], o["status"], o["extracted"]) for o in out] == [("g1", "pass", "B"), ("g2", "pass", "J"), ("g3", "no_answer", None)]
 
@@ -92,7 +94,7 @@ def test_cli_gsm8k_fallback_flag(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_bad_input_is_one_clear_error_and_no_output(tmp_path: Path, content: str, message: str) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text(content, encoding="utf-8")
-    proc = subprocess.run([str(EXE), "grade-pairs", str(bad)], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([*THINKFORGE, "grade-pairs", str(bad)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert message in " ".join(proc.stderr.split())
@@ -100,7 +102,7 @@ def test_bad_input_is_one_clear_error_and_no_output(tmp_path: Path, content: str
 
 def test_bad_choice_gold_names_the_line(tmp_path: Path) -> None:
     bad = _write(tmp_path / "bad.jsonl", [{"gold": "E", "response": "E", "letters": "ABCD"}])
-    proc = subprocess.run([str(EXE), "grade-pairs", str(bad), "--domain", "choice"], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([*THINKFORGE, "grade-pairs", str(bad), "--domain", "mcq"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and proc.stdout == ""
     assert "bad.jsonl:1: field 'gold'" in " ".join(proc.stderr.split())
 
@@ -109,3 +111,61 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "thinkforge.cli.main", "grade-pairs", str(tmp_path / "nope.jsonl")], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "no such file" in proc.stderr
+
+
+MIXED = [
+    {"id": "m1", "gold": "\\frac{1}{2}", "response": "so \\boxed{0.5}"},
+    {"id": "c1", "domain": "mcq", "gold": "B", "response": "The answer is (B)."},
+    {"id": "c2", "domain": "mcq", "gold": "C", "response": "The answer is (B).", "letters": "ABC"},
+    {"id": "m2", "domain": "math", "gold": "7", "response": "no idea"},
+    {"id": "c3", "domain": "choice", "gold": "A", "response": "\\boxed{A}"},  # the deprecated name still reads
+]
+
+
+def test_per_line_domain_and_summary_on_stderr(tmp_path: Path) -> None:
+    pairs = _write(tmp_path / "mixed.jsonl", MIXED)
+    proc = subprocess.run([*THINKFORGE, "grade-pairs", str(pairs)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert [(o["id"], o["status"], o["extracted"]) for o in _lines(proc.stdout)] == [
+        ("m1", "pass", "0.5"), ("c1", "pass", "B"), ("c2", "wrong", "B"), ("m2", "no_answer", None), ("c3", "pass", "A")]
+    assert proc.stderr.strip() == "5 graded: 3 passed (60.0%); pass 3, wrong 1, no_answer 1"
+
+
+def test_domain_flag_is_the_default_for_lines_without_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pairs = _write(tmp_path / "p.jsonl", [{"gold": "B", "response": "(B)"}, {"domain": "math", "gold": "2", "response": "\\boxed{2}"}])
+    for domain in ("mcq", "choice"):
+        assert main(["grade-pairs", str(pairs), "--domain", domain]) == 0
+        assert [o["status"] for o in _lines(capsys.readouterr().out)] == ["pass", "pass"]
+    assert "mcq" in subprocess.run([*THINKFORGE, "grade-pairs", "--help"], capture_output=True, text=True).stdout
+
+
+@pytest.mark.parametrize("domain", ["code", 3, ["math"]])
+def test_bad_line_domain_names_the_line(tmp_path: Path, domain) -> None:
+    bad = _write(tmp_path / "bad.jsonl", [{"gold": "1", "response": "1"}, {"gold": "1", "response": "1", "domain": domain}])
+    proc = subprocess.run([*THINKFORGE, "grade-pairs", str(bad)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "bad.jsonl:2: field 'domain': must be 'math' or 'mcq'" in " ".join(proc.stderr.split())
+
+
+def test_grade_answer_domain_is_mcq_and_choice_is_a_deprecated_alias() -> None:
+    verdict = grade_answer("B", "The answer is (B).", domain="mcq")
+    assert verdict.status == "pass"
+    with pytest.warns(DeprecationWarning, match="'choice' is deprecated, use 'mcq'"):
+        assert grade_answer("B", "The answer is (B).", domain="choice") == verdict
+    with pytest.raises(ValidationError, match="must be 'math' or 'mcq'"):
+        grade_answer("B", "B", domain="code")
+
+
+def test_the_documented_grade_pairs_example_gives_the_documented_output(tmp_path: Path) -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "grading.md").read_text(encoding="utf-8")
+    body = text.split("## `grade-pairs` input", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"^```(\w*)\n(.*?)^```$", body, re.M | re.S)
+    (example,) = [b for lang, b in blocks if lang == "jsonl"]
+    (shown,) = [b for lang, b in blocks if b.startswith("$ thinkforge grade-pairs")]
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(example, encoding="utf-8")
+    proc = subprocess.run([*THINKFORGE, "grade-pairs", str(pairs)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert _lines(proc.stdout) == [json.loads(line) for line in shown.splitlines() if line.startswith("{")]
+    summary = next(line for line in shown.splitlines() if "graded:" in line)
+    assert proc.stderr.strip() == summary.split("(stderr)")[0].strip()

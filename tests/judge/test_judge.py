@@ -179,6 +179,18 @@ def test_extraction_prefers_python_block():
     assert extract_program(text).code == "a = 1\n"
 
 
+@pytest.mark.parametrize("text,source", [
+    ("```python\na = 1\n```", "last ```python block (response)"),
+    ("```py\na = 1\n```\n```\nb = 2\n```", "last ```py block (response)"),
+    ("```\nb = 2\n```", "last untagged fenced block (response)"),
+    ("```cpp\nint x;\n```", "last ```cpp block (response)"),
+    ("<think>x</think>\n```python\na = 1\n```", "last ```python block (after the thought section)"),
+    ("a = 1\n", "bare program"),
+])
+def test_extraction_names_the_block_it_took(text, source):
+    assert extract_program(text).source == source
+
+
 def test_humaneval_canonical_solutions_pass(pool):
     pairs = humaneval()
     assert len(pairs) == 164

@@ -96,6 +96,43 @@ def test_cli_run_json(tmp_path, capsys):
     assert out["status"] == "ok" and out["stdout"] == "HI\n" and out["exit_code"] == 0 and "wall_s" in out
 
 
+_ECHO = "import sys\nprint(sys.argv[1:], input())\nsys.exit(int(sys.argv[1]) if sys.argv[1:] else 0)\n"
+
+
+@pytest.mark.parametrize("tail,args,code", [
+    (["3", "b"], ["3", "b"], 3),  # program arguments after the options
+    (["0"], ["0"], 0),
+    (["--", "5", "-x", "--json"], ["5", "-x", "--json"], 5),  # after '--' everything is the program's
+])
+def test_cli_run_passes_arguments_and_returns_the_exit_code(tmp_path, tail, args, code):
+    prog = tmp_path / "prog.py"
+    prog.write_text(_ECHO)
+    stdin = tmp_path / "in.txt"
+    stdin.write_text("hi\n")
+    proc = subprocess.run([sys.executable, "-m", "thinkforge.cli.main", "sandbox", "run", str(prog), "--stdin",
+                           str(stdin), *tail], capture_output=True, text=True, timeout=120)
+    assert proc.stdout == f"{args!r} hi\n", proc.stderr
+    assert proc.returncode == code
+    assert (f"exit_code={code}" in proc.stderr) == (code != 0)
+
+
+def test_cli_run_killed_program_exits_128_plus_signal(tmp_path):
+    prog = tmp_path / "prog.py"
+    prog.write_text("import os, signal\nos.kill(os.getpid(), signal.SIGTERM)\n")
+    assert main(["sandbox", "run", str(prog)]) == 128 + 15
+
+
+def test_strict_help_names_the_layers_it_counts():
+    from thinkforge.sandbox.types import LAYERS, OPTIONAL_LAYERS
+
+    proc = subprocess.run([sys.executable, "-m", "thinkforge.cli.main", "sandbox", "run", "--help"],
+                          capture_output=True, text=True)
+    text = " ".join(proc.stdout.split())
+    counted, _, excluded = text[text.index("--strict"):].partition("(not ")
+    assert all(layer in counted for layer in LAYERS if layer not in OPTIONAL_LAYERS)
+    assert all(layer not in counted and layer in excluded for layer in OPTIONAL_LAYERS)
+
+
 def test_cli_check_lists_layers(capsys):
     assert main(["sandbox", "check", "--json"]) == 0
     assert "seccomp" in json.loads(capsys.readouterr().out)["active"]

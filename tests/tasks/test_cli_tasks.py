@@ -60,3 +60,23 @@ def test_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "thinkforge.cli.main", "tasks", "show", "--file", str(path),
                              "--map", "prompt=question,answer=answer", "--domain", "math"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "field 'answer'" in result.stderr.replace("\n", " ") and "data.jsonl:1" in result.stderr
+
+
+def test_show_json_keeps_stdout_pure_json(capsys) -> None:
+    assert main(["tasks", "show", "gsm8k", "--n", "2", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert [json.loads(line)["problem"]["id"] for line in captured.out.splitlines()] == ["gsm8k/0", "gsm8k/1"]
+    assert "showed 2 of" in captured.err
+
+
+def _first_prompt(capsys, *args: str) -> str:
+    assert main(["tasks", "show", "gsm8k", "--n", "1", "--json", *args]) == 0
+    return json.loads(capsys.readouterr().out.splitlines()[0])["messages"][-1]["content"]
+
+
+def test_template_option_takes_effect_like_the_flag(capsys) -> None:
+    default = _first_prompt(capsys)
+    by_option = _first_prompt(capsys, "-o", "template=plain")
+    by_flag = _first_prompt(capsys, "--template", "plain")
+    assert by_option == by_flag != default
+    assert _first_prompt(capsys, "-o", "template=plain", "--template", "math") == _first_prompt(capsys, "--template", "math")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from typing import Any, Iterable, Sequence, TypeVar
 
 from rich.console import Console
@@ -19,6 +20,7 @@ from rich.progress import (
 )
 
 from thinkforge.config import load_config
+from thinkforge.records import Verdict
 
 T = TypeVar("T")
 
@@ -69,3 +71,16 @@ def track(items: Sequence[T] | Iterable[T], description: str, total: int | None 
 def print_json_line(obj: Any) -> None:
     """Write one JSON object per line to stdout (machine-readable output)."""
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def summary_line(verdicts: Sequence[Verdict]) -> str:
+    """``N graded: P passed (x%); pass 3, wrong 2`` — count, accuracy and status counts, most common first."""
+    passed = sum(v.passed for v in verdicts)
+    rate = f"{100 * passed / len(verdicts):.1f}%" if verdicts else "-"
+    counts = Counter(v.status for v in verdicts).most_common()
+    return f"{len(verdicts)} graded: {passed} passed ({rate}); " + ", ".join(f"{s} {n}" for s, n in counts)
+
+
+def print_summary(verdicts: Sequence[Verdict]) -> None:
+    """The summary line on stderr (stdout stays machine-readable)."""
+    err_console.print(summary_line(verdicts), markup=False)

@@ -6,14 +6,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from thinkforge.cli.common import print_json_line
+from thinkforge.cli.common import print_json_line, print_summary
 from thinkforge.errors import ValidationError
-from thinkforge.grading import AnswerPair, grade_many
+from thinkforge.grading import DOMAIN_ALIASES, AnswerPair, grade_many
 from thinkforge.jsonl import iter_json_lines
 
 ORDER = 40
 
-_FIELDS = ("id", "gold", "response", "letters", "finish_reason")
+_FIELDS = ("id", "gold", "response", "domain", "letters", "finish_reason")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,12 +22,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "grade-pairs",
         help="grade gold/response pairs from a JSONL file",
         description=(
-            "Grade each line of PAIRS.jsonl ({\"gold\": ..., \"response\": ..., optional \"id\", \"letters\" for "
-            "choice, \"finish_reason\"}) and write one JSON verdict per line to stdout: id, passed, status, extracted."
+            "Grade each line of PAIRS.jsonl ({\"gold\": ..., \"response\": ..., optional \"id\", \"domain\" "
+            "(math or mcq; default --domain), \"letters\" for mcq, \"finish_reason\"}) and write one JSON verdict "
+            "per line to stdout: id, passed, status, extracted; a summary (count, accuracy, statuses) goes to "
+            "stderr. Format: docs/grading.md."
         ),
     )
     parser.add_argument("pairs", metavar="PAIRS.jsonl", help="input file (.jsonl or .jsonl.gz)")
-    parser.add_argument("--domain", choices=("math", "choice"), default="math", help="answer kind (default: math)")
+    parser.add_argument("--domain", type=_domain, choices=("math", "mcq"), default="math",
+                        help="answer kind of lines without a 'domain' field: math or mcq (multiple choice; default: math)")
     parser.add_argument("--workers", type=int, default=1, metavar="N", help="grading processes (default: 1)")
     parser.add_argument(
         "--answers",
@@ -42,6 +45,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--detail", action="store_true", help="include each verdict's detail and grader")
     parser.set_defaults(func=run)
+
+
+def _domain(name: str) -> str:
+    """``--domain`` / a line's ``domain``: math or mcq; ``choice`` is read as mcq (deprecated)."""
+    return DOMAIN_ALIASES.get(name, name)
 
 
 def read_pairs(path: Path, args: argparse.Namespace) -> list[AnswerPair]:
@@ -71,10 +79,14 @@ def _pair(obj: Any, line_no: int, args: argparse.Namespace) -> AnswerPair:
         raise ValidationError(f"expected a string or number, got {type(gold).__name__}", field="gold")
     if not isinstance(response, str):
         raise ValidationError(f"expected a string, got {type(response).__name__}", field="response")
+    domain = obj.get("domain", args.domain)
+    if not isinstance(domain, str) or _domain(domain) not in ("math", "mcq"):
+        raise ValidationError(f"must be 'math' or 'mcq', got {domain!r}", field="domain")
+    domain = _domain(domain)
     options: dict[str, Any] = {"answers_only": args.answers}
     if obj.get("finish_reason") == "length":
         options["truncated"] = True
-    if args.domain == "choice":
+    if domain == "mcq":
         letters = obj.get("letters", "ABCD")
         if not isinstance(letters, str) or not letters.isalpha() or not letters.isupper():
             raise ValidationError(f"expected upper-case letters such as 'ABCD', got {letters!r}", field="letters")
@@ -86,7 +98,7 @@ def _pair(obj: Any, line_no: int, args: argparse.Namespace) -> AnswerPair:
     else:
         options["fallback"] = args.fallback
     pair_id = obj.get("id", str(line_no))
-    return AnswerPair(gold=gold, response=response, domain=args.domain, options=options, id=str(pair_id))
+    return AnswerPair(gold=gold, response=response, domain=domain, options=options, id=str(pair_id))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -101,4 +113,5 @@ def run(args: argparse.Namespace) -> int:
             out["detail"] = verdict.detail
             out["grader"] = verdict.grader
         print_json_line(out)
+    print_summary(verdicts)
     return 0

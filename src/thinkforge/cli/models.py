@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from rich.table import Table
-
 from thinkforge.cli.common import console
 from thinkforge.models import convert_default_model, default_model_status
 
@@ -32,15 +30,16 @@ def run(args: argparse.Namespace) -> int:
         data = {k: (str(v) if v is not None and not isinstance(v, (bool, int)) else v) for k, v in vars(status).items()}
         console.print_json(json.dumps(data))
         return 0
-    table = Table(title="Default model", show_header=False)
-    table.add_row("name", status.name)
-    table.add_row("installed", "yes" if status.installed else f"no — {status.install_hint}")
-    table.add_row("GGUF", f"{status.gguf_path} ({_mb(status.gguf_bytes)})" if status.gguf_path else "-")
-    table.add_row(
-        "converted",
-        f"yes: {status.converted_path} ({_mb(status.converted_bytes)})"
+    rows = {
+        "name": status.name,
+        "installed": "yes" if status.installed else f"no — {status.install_hint}",
+        "GGUF": f"{status.gguf_path} ({_mb(status.gguf_bytes)})" if status.gguf_path else "-",
+        "converted": f"yes: {status.converted_path} ({_mb(status.converted_bytes)})"
         if status.converted
         else f"no (converted on first use into {status.converted_path}; or run `thinkforge models --convert`)",
-    )
-    console.print(table)
+    }
+    width = max(map(len, rows))
+    console.print("[bold]Default model[/]")
+    for key, value in rows.items():  # plain lines, never cropped: paths stay whole on narrow terminals
+        console.out(f"{key:<{width}}  {value}", highlight=False)
     return 0

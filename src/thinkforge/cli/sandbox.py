@@ -11,6 +11,7 @@ from pathlib import Path
 from thinkforge.cli.common import console
 from thinkforge.defaults import SANDBOX
 from thinkforge.errors import ThinkforgeError
+from thinkforge.sandbox.types import LAYERS, OPTIONAL_LAYERS, RunResult
 
 ORDER = 60
 
@@ -22,21 +23,42 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check = sub.add_parser("check", help="list each isolation layer as active or missing, and why")
     check.add_argument("--json", action="store_true", help="print one JSON object")
     check.set_defaults(func=run_check)
-    run = sub.add_parser("run", help="run PROGRAM.py in the sandbox")
+    run = sub.add_parser(
+        "run", help="run PROGRAM.py in the sandbox",
+        description="Run PROGRAM.py in the sandbox; ARGS (anywhere after PROGRAM.py; put '--' before any that start "
+                    "with '-') are passed to it. The exit code is the program's own; 128+N when signal N killed it "
+                    "(137 after the time limit); 1 when the sandbox failed. A status other than ok is also "
+                    "printed on stderr.")
     run.add_argument("program", metavar="PROGRAM.py")
     run.add_argument("--stdin", metavar="FILE", help="file fed to the program's stdin")
     run.add_argument("--timeout", type=float, default=SANDBOX.timeout_s, metavar="S", help="wall-clock limit (s)")
     run.add_argument("--memory-mb", type=int, default=SANDBOX.memory_mb, metavar="M",
                      help="memory cap over all of the program's processes (MiB)")
-    run.add_argument("--strict", action="store_true", help="refuse to run if any isolation layer is missing")
+    run.add_argument("--strict", action="store_true", help=_strict_help())
     run.add_argument("--json", action="store_true", help="print one JSON object with the result")
     run.add_argument("args", nargs="*", help="arguments passed to the program")
-    run.set_defaults(func=run_program)
+    run.set_defaults(func=run_program, extra_args="args")
     parser.set_defaults(func=lambda args: (parser.print_help(), 1)[1])
 
 
+def _strict_help() -> str:
+    counted = [layer for layer in LAYERS if layer not in OPTIONAL_LAYERS]
+    return (f"refuse to run if any of these layers is missing: {', '.join(counted)} "
+            f"(not {' or '.join(sorted(OPTIONAL_LAYERS))}: root needs no user namespace, the memory watchdog "
+            "stands in for a cgroup)")
+
+
+def exit_code(result: RunResult) -> int:
+    """The command's exit code: the program's own, 128+N for signal N, 1 when the sandbox itself failed."""
+    if result.exit_code is not None:
+        return result.exit_code
+    if result.signal is not None:
+        return 128 + result.signal
+    return 1
+
+
 def run_check(args: argparse.Namespace) -> int:
-    from thinkforge.sandbox import LAYERS, check_layers
+    from thinkforge.sandbox import check_layers
 
     report = check_layers()
     if args.json:
@@ -81,4 +103,4 @@ def run_program(args: argparse.Namespace) -> int:
         if result.status != "ok":
             sys.stderr.write(f"[sandbox] status={result.status} exit_code={result.exit_code} "
                              f"signal={result.signal} wall={result.wall_s:.3f}s\n")
-    return 0 if result.ok else 1
+    return exit_code(result)

@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
-from thinkforge.cli.common import console
+from thinkforge.cli.common import console, err_console
 from thinkforge.errors import ThinkforgeError
 from thinkforge.tasks import SYSTEM_PROMPT_NAMES, TaskSpec, get_task, list_tasks, render, task_from_mapping
 
@@ -93,7 +93,8 @@ def _spec_from_args(args: argparse.Namespace) -> TaskSpec:
 
 def run_show(args: argparse.Namespace) -> int:
     spec = _spec_from_args(args)
-    options = {**_parse_options(args.option), "template": args.template, "source": args.source}
+    flags = {"template": args.template, "source": args.source}  # a flag wins over -o only when given
+    options = {**_parse_options(args.option), **{k: v for k, v in flags.items() if v is not None}}
     ids = [i.strip() for i in args.ids.split(",")] if args.ids else None
     problems = spec.load(limit=None if ids else args.n, ids=ids, **options)
     for problem in problems:
@@ -107,5 +108,6 @@ def run_show(args: argparse.Namespace) -> int:
             console.out(message["content"], highlight=False)
         console.print("[bold green]<reference>[/]")
         console.out(json.dumps(problem.reference, ensure_ascii=False, indent=1)[:4000], highlight=False)
-    console.print(f"[dim]{spec.name}: showed {len(problems)} of {spec.size} problems; sampling {dict(spec.default_sampling)}[/]")
+    summary = f"{spec.name}: showed {len(problems)} of {spec.size} problems; sampling {dict(spec.default_sampling)}"
+    (err_console if args.json else console).print(f"[dim]{summary}[/]")  # --json: stdout holds JSON lines only
     return 0

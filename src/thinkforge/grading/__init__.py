@@ -5,6 +5,7 @@ Math and multiple choice live here; code is judged by :mod:`thinkforge.grading.c
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Literal, Mapping, Sequence
 
@@ -16,9 +17,11 @@ from thinkforge.grading.options import ChoiceOptions, MathOptions, build
 from thinkforge.records import Problem, Sample, Verdict
 
 __all__ = [
+    "AnswerDomain",
     "AnswerPair",
     "ChoiceOptions",
     "MathOptions",
+    "answer_domain",
     "compare_answers",
     "grade",
     "grade_answer",
@@ -26,7 +29,19 @@ __all__ = [
     "grade_many",
 ]
 
-AnswerDomain = Literal["math", "choice"]
+AnswerDomain = Literal["math", "mcq"]
+#: Domain names read as another (deprecated spellings): ``choice`` is ``mcq``.
+DOMAIN_ALIASES: dict[str, str] = {"choice": "mcq"}
+
+
+def answer_domain(name: str) -> AnswerDomain:
+    """The answer domain ``name`` means (``math`` or ``mcq``; the deprecated ``choice`` is ``mcq``)."""
+    if name in DOMAIN_ALIASES:
+        warnings.warn(f"domain {name!r} is deprecated, use {DOMAIN_ALIASES[name]!r}", DeprecationWarning, stacklevel=3)
+        name = DOMAIN_ALIASES[name]
+    if name not in ("math", "mcq"):
+        raise ValidationError(f"must be 'math' or 'mcq', got {name!r}", field="domain")
+    return name  # type: ignore[return-value]
 
 
 def grade(problem: Problem, sample: Sample) -> Verdict:
@@ -55,15 +70,15 @@ def grade(problem: Problem, sample: Sample) -> Verdict:
 def grade_answer(gold: Any, response: str, domain: AnswerDomain = "math", **options: Any) -> Verdict:
     """Grade a response (or, with ``answers_only=True``, an extracted answer) against a gold answer.
 
+    ``domain`` is ``math`` or ``mcq`` (multiple choice; ``choice`` is still read, deprecated).
+
     Options are those of :class:`MathOptions` / :class:`ChoiceOptions`, plus ``truncated=True`` for a
     response cut at the token limit.
     """
     truncated = bool(options.pop("truncated", False))
-    if domain == "math":
+    if answer_domain(domain) == "math":
         return grade_math(_gold_text(gold), response, truncated=truncated, options=build(MathOptions, options))
-    if domain == "choice":
-        return grade_choice(str(gold), response, truncated=truncated, options=build(ChoiceOptions, options))
-    raise ValidationError(f"must be 'math' or 'choice', got {domain!r}", field="domain")
+    return grade_choice(str(gold), response, truncated=truncated, options=build(ChoiceOptions, options))
 
 
 def _gold_text(gold: Any) -> str:

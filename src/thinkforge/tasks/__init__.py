@@ -16,7 +16,7 @@ from thinkforge.tasks.prompts import (
     template_hash,
 )
 from thinkforge.tasks.registry import get_task, list_tasks, register
-from thinkforge.tasks.spec import HubSource, TaskSpec, clear_cache
+from thinkforge.tasks.spec import HubSource, TaskSpec, UnknownProblemError, clear_cache, resolve_id
 from thinkforge.tasks.user import UserTaskConfig, task_from_mapping, task_from_yaml
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "HubSource",
     "RenderedPrompt",
     "TaskSpec",
+    "UnknownProblemError",
     "UserTaskConfig",
     "clear_cache",
     "data_dir",
@@ -33,6 +34,7 @@ __all__ = [
     "register",
     "render",
     "render_messages",
+    "resolve_id",
     "system_prompt_text",
     "task_from_mapping",
     "task_from_yaml",

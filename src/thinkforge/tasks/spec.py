@@ -6,7 +6,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Collection, Iterator, Mapping, Sequence
 
 from thinkforge.errors import ThinkforgeError
 from thinkforge.records import Problem
@@ -84,12 +84,20 @@ class TaskSpec:
         """The task's problems, in source order; ``ids`` selects by ``Problem.id``, ``limit`` keeps the first N."""
         problems = _load_all(self, self.resolved_options(options))
         if ids is not None:
-            wanted = set(ids)
+            known = {p.id for p in problems}
+            wanted = set()
+            unknown = []
+            for query in ids:
+                try:
+                    wanted.add(resolve_id(self.name, known, query))
+                except UnknownProblemError:
+                    unknown.append(query)
+            if unknown:
+                example = min(known, default=None)
+                hint = f"; ids look like {example!r} or {example.removeprefix(self.name + '/')!r}" if example else ""
+                raise ThinkforgeError(f"task {self.name} has no problem with id {', '.join(unknown[:3])} "
+                                      f"({len(unknown)} unknown{hint})")
             problems = tuple(p for p in problems if p.id in wanted)
-            missing = wanted - {p.id for p in problems}
-            if missing:
-                example = sorted(missing)[:3]
-                raise ThinkforgeError(f"task {self.name} has no problem with id {', '.join(example)} ({len(missing)} unknown ids)")
         if limit is not None:
             if limit < 0:
                 raise ThinkforgeError(f"limit must be >= 0, got {limit}")
@@ -100,6 +108,28 @@ class TaskSpec:
     def size(self) -> int:
         """Number of problems with default options (loads the task once; then cached)."""
         return len(_load_all(self, self.resolved_options({})))
+
+
+class UnknownProblemError(ThinkforgeError):
+    """A problem id that names no problem of the task."""
+
+
+def resolve_id(task: str, known: Collection[str], query: str) -> str:
+    """The full problem id ``query`` names: the full form (``humaneval/HumanEval/3``), the short form without
+    the task prefix (``HumanEval/3``), or the prefix spelt in another case (``Mbpp/2`` for ``mbpp/2``).
+
+    An id that matches two problems in different forms is an error listing both.
+    """
+    head, _, rest = query.partition("/")
+    forms = [query, f"{task}/{query}"]
+    if rest and head.lower() == task.lower():
+        forms.append(f"{task}/{rest}")
+    matches = list(dict.fromkeys(form for form in forms if form in known))
+    if not matches:
+        raise UnknownProblemError(f"unknown problem of task {task}: {query!r}")
+    if len(matches) > 1:
+        raise ThinkforgeError(f"problem id {query!r} of task {task} is ambiguous: it names {' and '.join(map(repr, matches))}")
+    return matches[0]
 
 
 _CACHE: dict[str, tuple[Problem, ...]] = {}

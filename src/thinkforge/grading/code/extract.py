@@ -48,12 +48,18 @@ def extract_program(text: str, finish_reason: str | None = None, language: str =
     blocks = [(m.group(2).lower(), m.group(3)) for m in _FENCE.finditer(body)]
     tags = _PYTHON_TAGS if language == "python" else frozenset({language.lower()})
     for accept in (lambda t: t in tags, lambda t: t == "", lambda t: t not in _NOT_CODE_TAGS):
-        chosen = [code for tag, code in blocks if accept(tag)]
-        if chosen and chosen[-1].strip():
-            return Extraction(chosen[-1].rstrip() + "\n", None, f"last fenced block ({where})")
+        chosen = [(tag, code) for tag, code in blocks if accept(tag)]
+        if chosen and chosen[-1][1].strip():
+            tag, code = chosen[-1]
+            return Extraction(code.rstrip() + "\n", None, f"{_block_name(tag)} ({where})")
     if not blocks and language == "python" and _is_python(body):
         return Extraction(body.strip("\n") + "\n", None, "bare program")
     return Extraction(None, "no_answer", "no code block found")
+
+
+def _block_name(tag: str) -> str:
+    """How a source names the block it took: "last ```python block", "last untagged fenced block"."""
+    return f"last ```{tag} block" if tag else "last untagged fenced block"
 
 
 def _is_python(text: str) -> bool:
