@@ -196,12 +196,24 @@ def coerce(value: Any, tp: Any, key: str, where: str = "") -> Any:
         if not isinstance(value, (list, tuple)):
             raise fail
         args = [a for a in get_args(tp) if a is not Ellipsis]
+        if args and args[0] in (int, float):  # "1,4" from a command-line flag: numbers written as text
+            value = [_number(v, args[0]) for v in value]
         items = [coerce(v, args[0], key, where) for v in value] if args else list(value)
         return tuple(items) if (origin is tuple or tp is tuple) else items
     if origin is dict or tp is dict:
         if isinstance(value, Mapping):
             return dict(value)
         raise fail
+    return value
+
+
+def _number(value: Any, tp: type) -> Any:
+    """``"4"`` → 4 for a list of numbers given as text; anything else is left for :func:`coerce` to judge."""
+    if isinstance(value, str):
+        try:
+            return tp(value.strip())
+        except ValueError:
+            return value
     return value
 
 

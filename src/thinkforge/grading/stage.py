@@ -80,7 +80,9 @@ class GradeRun:
         *,
         problems: Mapping[str, Problem] | None = None,
         on_progress: ProgressFn | None = None,
+        grader: Grader | None = None,
     ) -> None:
+        """``grader`` shares one warm grading context across sub-runs (the caller closes it)."""
         from thinkforge.generate.stage import load_problems, read_generate_run
 
         if not config.run_dir:
@@ -94,7 +96,8 @@ class GradeRun:
         self._domains = {p.id: p.domain for p in self.problems.values()}
         self._parent = parent
         self._on_progress = on_progress
-        self._grader = Grader(workers=config.workers, retries=config.retries)
+        self._own_grader = grader is None
+        self._grader = grader or Grader(workers=config.workers, retries=config.retries)
         self._pending: list[tuple[Sample, "Future[Verdict]"]] = []
         self._buffer: list[Verdict] = []
         self._fed = 0
@@ -123,7 +126,8 @@ class GradeRun:
             if exc_type is None:
                 self._drain(wait_all=True)
         finally:
-            self._grader.close()
+            if self._own_grader:
+                self._grader.close()
             assert self.store is not None
             self.store.close()
 
