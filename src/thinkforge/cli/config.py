@@ -13,6 +13,8 @@ ORDER = 95
 #: Stage → its config dataclass (``module:Class``, imported on use); a new stage adds its line here.
 STAGE_CONFIGS: dict[str, str] = {
     "generate": "thinkforge.generate.config:GenerateConfig",
+    "grade": "thinkforge.grading.stage:GradeConfig",
+    "eval": "thinkforge.evaluate.config:EvalConfig",
 }
 
 
