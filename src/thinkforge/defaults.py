@@ -81,6 +81,8 @@ class GradingDefaults:
     chunk_size: int = 64
     #: Items submitted ahead of the one being waited for (bounds memory when grading a stream).
     in_flight: int = 256
+    #: Math / multiple-choice items graded per worker call (fewer round trips than one call per item).
+    batch_size: int = 16
     #: Further attempts for a transient grading status (symbolic timeout or error, sandbox error).
     retries: int = 2
 

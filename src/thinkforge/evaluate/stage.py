@@ -31,7 +31,7 @@ from thinkforge.grading.stage import GradeConfig, GradeRun, graders, load_verdic
 from thinkforge.records import Problem, Sample, Verdict
 from thinkforge.runs import RunStore, StageProgress, stable_hash, sub_run
 from thinkforge.runs.contract import ProgressFn
-from thinkforge.runs.store import atomic_write_text
+from thinkforge.jsonl import write_text_atomic as atomic_write_text
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import multiprocessing
 from collections import deque
 from concurrent.futures import Future
 from dataclasses import replace
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 from thinkforge.defaults import GRADING
 from thinkforge.records import Problem, Sample, Verdict
@@ -54,6 +54,11 @@ def grade_with_retry(item: Any, retries: int = GRADING.retries) -> Verdict:
     if statuses:
         verdict = replace(verdict, detail={**verdict.detail, "retried": statuses, "attempts": len(statuses) + 1})
     return verdict
+
+
+def grade_batch(items: list[Any], retries: int = GRADING.retries) -> list[Verdict]:
+    """Grade a list of math / multiple-choice items in one worker call (one round trip per batch)."""
+    return [grade_with_retry(item, retries) for item in items]
 
 
 class Grader:
@@ -112,6 +117,31 @@ class Grader:
             return self._code_executor().submit(self._judge, item)
         return self._answer_executor().submit(grade_with_retry, item, self.retries)
 
+    def submit_many(
+        self, items: Sequence[Any], batch: int = GRADING.batch_size
+    ) -> list[tuple[int, "Future[list[Verdict]]"]]:
+        """Start grading many items: math and multiple choice in batches of ``batch`` per worker call, code one
+        by one on the sandbox pool. Returns (count, future) pairs, in input order: each future gives the verdicts
+        of the next ``count`` items."""
+        futures: list[tuple[int, Future[list[Verdict]]]] = []
+        run: list[Any] = []
+
+        def flush() -> None:
+            if run:
+                futures.append((len(run), self._answer_executor().submit(grade_batch, list(run), self.retries)))
+                run.clear()
+
+        for item in items:
+            if _domain(item) == "code":
+                flush()
+                futures.append((1, self._code_executor().submit(lambda it: [self._judge(it)], item)))
+            else:
+                run.append(item)
+                if len(run) >= batch:
+                    flush()
+        flush()
+        return futures
+
     def _judge(self, item: tuple[Problem, Sample]) -> Verdict:
         from thinkforge.grading.code import grade_code
 
@@ -126,11 +156,16 @@ class Grader:
         return verdict
 
     def map(self, items: Iterable[Any], in_flight: int = GRADING.in_flight) -> Iterator[Verdict]:
-        """Verdicts in input order; the input is consumed lazily, at most ``in_flight`` items ahead."""
-        window: deque[Future[Verdict]] = deque()
+        """Verdicts in input order; the input is consumed lazily, about ``in_flight`` items ahead."""
+        window: deque[Future[list[Verdict]]] = deque()
+        pending: list[Any] = []
         for item in items:
-            window.append(self.submit(item))
-            if len(window) >= in_flight:
-                yield window.popleft().result()
+            pending.append(item)
+            if len(pending) >= GRADING.batch_size * max(1, self.workers):
+                window.extend(f for _, f in self.submit_many(pending))
+                pending = []
+            while len(window) * GRADING.batch_size > in_flight:
+                yield from window.popleft().result()
+        window.extend(f for _, f in self.submit_many(pending))
         while window:
-            yield window.popleft().result()
+            yield from window.popleft().result()

@@ -98,7 +98,7 @@ class GradeRun:
         self._on_progress = on_progress
         self._own_grader = grader is None
         self._grader = grader or Grader(workers=config.workers, retries=config.retries)
-        self._pending: list[tuple[Sample, "Future[Verdict]"]] = []
+        self._pending: list[tuple[list[Sample], "Future[list[Verdict]]"]] = []
         self._buffer: list[Verdict] = []
         self._fed = 0
         self._graded = 0
@@ -148,17 +148,21 @@ class GradeRun:
 
     def feed(self, samples: Iterable[Sample]) -> None:
         """Start grading every sample that has no verdict yet; store the verdicts that are ready."""
+        todo = []
         for sample in samples:
             self._fed += 1
-            if sample.key in self.done:
-                continue
-            self._pending.append((sample, self._grader.submit((self.problem_of(sample), sample))))
+            if sample.key not in self.done:
+                todo.append(sample)
+        start = 0
+        for count, future in self._grader.submit_many([(self.problem_of(s), s) for s in todo]):
+            self._pending.append((todo[start : start + count], future))
+            start += count
         self._drain(wait_all=False)
 
     def poll(self) -> int:
         """Store the verdicts that are ready now; returns how many are still being graded."""
         self._drain(wait_all=False)
-        return len(self._pending)
+        return sum(len(batch) for batch, _ in self._pending)
 
     def _drain(self, wait_all: bool) -> None:
         assert self.store is not None
@@ -166,17 +170,18 @@ class GradeRun:
             wait([f for _, f in self._pending])
         ready = [(s, f) for s, f in self._pending if f.done()]
         self._pending = [(s, f) for s, f in self._pending if not f.done()]
-        for sample, future in ready:
-            verdict = future.result()
-            self._retried += bool(verdict.detail.get("retried"))
-            self._buffer.append(verdict)
-            self.done[sample.key] = verdict
-            self._graded += 1
+        for batch, future in ready:
+            for sample, verdict in zip(batch, future.result(), strict=True):
+                self._retried += bool(verdict.detail.get("retried"))
+                self._buffer.append(verdict)
+                self.done[sample.key] = verdict
+                self._graded += 1
         if self._buffer and (wait_all or len(self._buffer) >= self.config.chunk_size):
             self.store.append(self._buffer)
             self._buffer = []
         if self._on_progress:
-            self._on_progress(StageProgress(STAGE, self._fed - len(self._pending), self._fed,
+            waiting = sum(len(batch) for batch, _ in self._pending)
+            self._on_progress(StageProgress(STAGE, self._fed - waiting, self._fed,
                                             f"{self._graded} graded"))
 
     def finish(self, samples: Iterable[Sample]) -> GradeSummary:

@@ -35,6 +35,7 @@ from thinkforge.config import flatten
 from thinkforge.defaults import STORE, StoreDefaults
 from thinkforge.errors import ConfigError, ThinkforgeError
 from thinkforge.jsonl import append_json_lines, iter_json_lines
+from thinkforge.jsonl import write_text_atomic as atomic_write_text
 from thinkforge.records import Record
 from thinkforge.runs.keys import config_hash
 
@@ -333,14 +334,4 @@ class RunStore:
         self.close()
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write a whole file atomically (temp file + fsync + rename): readers see all of it or none."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-__all__ = ["RunStore", "atomic_write_text", "check_name", "describe_diff", "record_key"]
+__all__ = ["RunStore", "check_name", "describe_diff", "record_key"]
