@@ -111,6 +111,8 @@ class SandboxDefaults:
     uid_span: int = 4000
     #: Seconds a new fork-server may take to start and report ready.
     start_timeout_s: float = 20.0
+    #: Longest a caller waits for a free fork-server of a busy pool before giving up with an error, seconds.
+    server_wait_s: float = 600.0
     #: Host paths mounted read-only in the sandbox's root (the Python prefixes are added automatically).
     ro_paths: tuple[str, ...] = ("/usr", "/etc", "/opt")
     #: Trusted programs (``Program.trusted_precompile``, e.g. the judge's harness) each fork-server keeps compiled.
