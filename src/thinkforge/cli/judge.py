@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--all-tests", action="store_true",
                         help="run every test even after a failure (per-test detail for evaluation)")
     parser.add_argument("--timeout", type=float, default=None, metavar="S",
-                        help=f"per-test limit (default: the task's, else {JUDGE.timeout_s})")
+                        help=f"per-test limit, wins over the task's own (default: the task's, else {JUDGE.timeout_s})")
     parser.set_defaults(func=run)
 
 
@@ -55,21 +55,20 @@ def _read_solutions(path: Path) -> list[dict[str, Any]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    import dataclasses
-
-    from thinkforge.grading.code import JudgeOptions, judge_iter
+    from thinkforge.grading.code import judge_iter
     from thinkforge.records import Sample
     from thinkforge.tasks import get_task
 
     path = Path(args.solutions)
     rows = _read_solutions(path)
-    problems = {p.id: p for p in get_task(args.task).load()}
+    spec = get_task(args.task)  # a name, or a YAML file whose problems are named after the task's own name
+    problems = {p.id: p for p in spec.load()}
     non_code = [p.id for p in problems.values() if p.domain != "code"]
     if non_code:
         raise ThinkforgeError(f"task {args.task!r} is not a code task (e.g. problem {non_code[0]!r})")
     for row in rows:  # accept the task's ids and the source's own ids ("HumanEval/0" for "humaneval/HumanEval/0")
-        if row["problem_id"] not in problems and f"{args.task}/{row['problem_id']}" in problems:
-            row["problem_id"] = f"{args.task}/{row['problem_id']}"
+        if row["problem_id"] not in problems and f"{spec.name}/{row['problem_id']}" in problems:
+            row["problem_id"] = f"{spec.name}/{row['problem_id']}"
         if row["problem_id"] not in problems:
             raise ValidationError(f"unknown problem of task {args.task!r}: {row['problem_id']!r}",
                                   field="problem_id", path=path, line=row["_line"])
@@ -79,15 +78,16 @@ def run(args: argparse.Namespace) -> int:
                key=f"{path.name}:{row['_line']}")
         for row in rows
     ]
-    opts = JudgeOptions.resolve(JUDGE, None)
+    overrides: dict[str, Any] = {}  # explicit flags win over the task's own options
     if args.all_tests:
-        opts = dataclasses.replace(opts, stop_on_first_failure=False)
+        overrides["stop_on_first_failure"] = False
     if args.timeout is not None:
-        opts = dataclasses.replace(opts, timeout_s=args.timeout)
+        overrides["timeout_s"] = args.timeout
     passed = 0
     with make_progress(transient=True) as progress:  # on stderr: stdout stays one JSON verdict per line
         bar = progress.add_task("judging", total=len(samples), info="")
-        for done, verdict in enumerate(judge_iter(problems, samples, opts, workers=args.workers or None), 1):
+        verdicts = judge_iter(problems, samples, JUDGE, workers=args.workers or None, overrides=overrides)
+        for done, verdict in enumerate(verdicts, 1):
             d = verdict.to_dict()
             detail = {k: v for k, v in d["detail"].items() if k != "tests"}
             print_json_line({"problem_id": d["problem_id"], "passed": d["passed"], "status": d["status"],
