@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from types import SimpleNamespace
 
 import pytest
@@ -10,17 +11,28 @@ from _gen_helpers import make_requests
 from thinkforge.backends.base import SamplingParams
 from thinkforge.backends.factory import BackendSpec
 from thinkforge.backends.vllm import VLLMOptions, import_vllm
-from thinkforge.errors import ConfigError, MissingDependencyError
+from thinkforge.errors import ConfigError, MissingDependencyError, ThinkforgeError
 
 
-def test_missing_vllm_is_one_clear_error_with_the_install_command() -> None:
-    try:
-        import vllm  # noqa: F401
-    except ImportError:
-        with pytest.raises(MissingDependencyError, match=r"thinkforge\[vllm\]"):
-            import_vllm()
-    else:
-        assert import_vllm() is not None
+@pytest.mark.parametrize("how", ["import", "backend", "spec"])
+def test_missing_vllm_is_one_clear_error_with_the_install_command(
+    how: str, monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    """Whether or not vLLM is installed here: with it absent, every way in ends in the same clear error."""
+    from thinkforge.backends.vllm import VLLMBackend
+
+    monkeypatch.setitem(sys.modules, "vllm", None)  # ``import vllm`` now raises ImportError
+    start = {
+        "import": import_vllm,
+        "backend": lambda: VLLMBackend("some-model"),
+        "spec": lambda: BackendSpec(kind="vllm", model=str(tmp_path)).build(),
+    }[how]
+    with pytest.raises(MissingDependencyError) as caught:
+        start()
+    message = str(caught.value)
+    assert "pip install 'thinkforge[vllm]'" in message
+    assert "--backend hf" in message and "--backend openai" in message  # what to do instead
+    assert isinstance(caught.value, ThinkforgeError)  # the CLI turns it into one line and exit code 2
 
 
 @pytest.mark.gpu
