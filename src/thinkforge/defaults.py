@@ -39,8 +39,6 @@ class ModelDefaults:
 class StoreDefaults:
     """Run directory layout."""
 
-    config_file: str = "config.yaml"
-    shard_prefix: str = "shard"
     shard_suffix: str = ".jsonl"
     #: Records per shard before a new shard file is started.
     shard_max_records: int = 10_000
@@ -188,8 +186,6 @@ class GenerationDefaults:
     seed: int = 0
     n: int = 1
     system_prompt: str = "none"
-    #: Seconds between progress-bar refreshes of tokens/s.
-    progress_refresh_s: float = 0.5
 
 
 @dataclass(frozen=True)

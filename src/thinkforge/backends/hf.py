@@ -19,7 +19,7 @@ from typing import Any, Iterator, Sequence
 
 from thinkforge.backends.base import Completion, GenerationRequest, SamplingParams
 from thinkforge.backends.failures import context_problem, run_isolated
-from thinkforge.defaults import BACKENDS, BackendDefaults
+from thinkforge.defaults import BACKENDS
 from thinkforge.errors import ConfigError
 from thinkforge.records import Sample
 
@@ -33,10 +33,6 @@ class HFOptions:
     batch_size: int = BACKENDS.hf_batch_size
     device: str = BACKENDS.hf_device
     dtype: str = BACKENDS.hf_dtype
-
-    @classmethod
-    def from_defaults(cls, defaults: BackendDefaults) -> "HFOptions":
-        return cls(batch_size=defaults.hf_batch_size, device=defaults.hf_device, dtype=defaults.hf_dtype)
 
 
 def resolve_device(device: str) -> str:

@@ -27,7 +27,7 @@ from typing import Any, Iterator, Literal, Sequence
 import httpx
 
 from thinkforge.backends.base import Completion, GenerationRequest, error_completion
-from thinkforge.defaults import BACKENDS, BackendDefaults
+from thinkforge.defaults import BACKENDS
 from thinkforge.errors import ConfigError
 from thinkforge.records import Sample
 
@@ -54,21 +54,6 @@ class OpenAIOptions:
     n_mode: Literal["split", "auto"] = "split"
     #: Tokenizer whose chat template renders prompts for the completions endpoint (default: the model).
     tokenizer: str | None = None
-
-    @classmethod
-    def from_defaults(cls, defaults: BackendDefaults, **overrides: Any) -> "OpenAIOptions":
-        base = cls(
-            base_url=defaults.openai_base_url,
-            api_key_env=defaults.openai_api_key_env,
-            concurrency=defaults.openai_concurrency,
-            timeout_s=defaults.openai_timeout_s,
-            max_retries=defaults.openai_max_retries,
-            backoff_base_s=defaults.openai_backoff_base_s,
-            backoff_max_s=defaults.openai_backoff_max_s,
-            retry_after_max_s=defaults.openai_retry_after_max_s,
-            rpm=defaults.openai_rpm,
-        )
-        return cls(**{**base.__dict__, **overrides})
 
 
 class RequestFailed(Exception):

@@ -19,7 +19,7 @@ from typing import Any, Iterator, Sequence
 from thinkforge.backends.base import Completion, GenerationRequest
 from thinkforge.backends.failures import context_problem, run_isolated
 from thinkforge.backends.hf import encode_prompt
-from thinkforge.defaults import BACKENDS, BackendDefaults
+from thinkforge.defaults import BACKENDS
 from thinkforge.errors import MissingDependencyError
 from thinkforge.records import Sample
 
@@ -35,14 +35,6 @@ class VLLMOptions:
     tensor_parallel_size: int = BACKENDS.vllm_tensor_parallel_size
     dtype: str = "auto"
     max_model_len: int | None = None
-
-    @classmethod
-    def from_defaults(cls, defaults: BackendDefaults) -> "VLLMOptions":
-        return cls(
-            chunk_size=defaults.vllm_chunk_size,
-            gpu_memory_utilization=defaults.vllm_gpu_memory_utilization,
-            tensor_parallel_size=defaults.vllm_tensor_parallel_size,
-        )
 
 
 def import_vllm() -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, Iterable, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from rich.console import Console
 from rich.progress import (
@@ -53,17 +53,6 @@ def make_progress(transient: bool = False) -> Progress:
         console=err_console,
         transient=transient,
     )
-
-
-def track(items: Sequence[T] | Iterable[T], description: str, total: int | None = None) -> Iterable[T]:
-    """Iterate with a progress bar."""
-    if total is None and hasattr(items, "__len__"):
-        total = len(items)  # type: ignore[arg-type]
-    with make_progress() as progress:
-        task = progress.add_task(description, total=total, info="")
-        for item in items:
-            yield item
-            progress.advance(task)
 
 
 def print_json_line(obj: Any) -> None:
