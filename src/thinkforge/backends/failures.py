@@ -53,7 +53,8 @@ def _run_split(batch: Sequence[GenerationRequest], run: RunBatch, backend: str) 
         if len(batch) == 1:
             log.warning("request %s#%d failed: %s", batch[0].problem_id, batch[0].index, reason)
             return [batch[0].to_sample(error_completion(reason), backend)]
-        log.warning("a batch of %d requests failed (%s); retrying it in halves", len(batch), reason)
+        log.warning("a batch of %d requests failed (%s); retrying it in halves", len(batch), reason,
+                    exc_info=log.isEnabledFor(logging.DEBUG))
         middle = len(batch) // 2
         return _run_split(batch[:middle], run, backend) + _run_split(batch[middle:], run, backend)
     return samples
