@@ -39,8 +39,6 @@ class ModelDefaults:
 class StoreDefaults:
     """Run directory layout."""
 
-    config_file: str = "config.yaml"
-    shard_prefix: str = "shard"
     shard_suffix: str = ".jsonl"
     #: Records per shard before a new shard file is started.
     shard_max_records: int = 10_000
@@ -117,6 +115,8 @@ class SandboxDefaults:
     uid_span: int = 4000
     #: Seconds a new fork-server may take to start and report ready.
     start_timeout_s: float = 20.0
+    #: Longest a caller waits for a free fork-server of a busy pool before giving up with an error, seconds.
+    server_wait_s: float = 600.0
     #: Host paths mounted read-only in the sandbox's root (the Python prefixes are added automatically).
     ro_paths: tuple[str, ...] = ("/usr", "/etc", "/opt")
     #: Trusted programs (``Program.trusted_precompile``, e.g. the judge's harness) each fork-server keeps compiled.
@@ -192,8 +192,6 @@ class GenerationDefaults:
     seed: int = 0
     n: int = 1
     system_prompt: str = "none"
-    #: Seconds between progress-bar refreshes of tokens/s.
-    progress_refresh_s: float = 0.5
 
 
 @dataclass(frozen=True)

@@ -84,21 +84,6 @@ def append_json_lines(path: str | Path, objects: Iterable[Any], *, fsync: bool =
     return payload.count("\n")
 
 
-def write_json_lines_atomic(path: str | Path, objects: Iterable[Any]) -> int:
-    """Write a whole JSONL file atomically (temp file + rename): readers see all of it or none."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    count = 0
-    with open(tmp, "w", encoding="utf-8") as fh:
-        for obj in objects:
-            fh.write(dumps(obj) + "\n")
-            count += 1
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    return count
-
-
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """Write a whole text file atomically (temp file + fsync + rename): readers see all of it or none."""
     path = Path(path)

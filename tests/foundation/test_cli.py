@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from thinkforge import __version__
 from thinkforge.cli.main import build_parser, main
@@ -23,9 +26,42 @@ def test_version():
     assert result.stdout.strip() == f"thinkforge {__version__}"
 
 
-def test_help_lists_the_commands():
-    text = build_parser().format_help()
-    assert "models" in text and "demo" in text
+def _command_modules() -> list[str]:
+    """Command names expected from the modules of thinkforge/cli that define ``register``."""
+    import importlib
+    import pkgutil
+
+    import thinkforge.cli as cli_pkg
+
+    names = []
+    for info in pkgutil.iter_modules(cli_pkg.__path__):
+        if hasattr(importlib.import_module(f"thinkforge.cli.{info.name}"), "register"):
+            names.append(info.name.replace("_", "-"))
+    return sorted(names)
+
+
+def _registered(parser) -> dict:
+    (action,) = [a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"]
+    return dict(action.choices)
+
+
+def test_every_command_module_is_registered_and_listed_in_help():
+    parser = build_parser()
+    expected = _command_modules()
+    assert len(expected) >= 8 and {"generate", "grade", "demo", "judge"} <= set(expected)
+    assert sorted(_registered(parser)) == expected
+    text = parser.format_help()
+    for name in expected:
+        assert re.search(rf"^\s+{re.escape(name)}(\s|$)", text, re.M), f"{name} is missing from 'thinkforge --help'"
+
+
+@pytest.mark.parametrize("command", _command_modules())
+def test_each_command_help_exits_0(command, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main([command, "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: thinkforge {command}") and "--help" in out
 
 
 def test_models_json_reports_the_default_model(capsys):

@@ -102,3 +102,76 @@ def test_real_model_stop_string_and_greedy_reproducibility(default_model_dir: st
     assert any(s.finish_reason == "stop" and s.completion_tokens < 24 for s in samples)
     again = texts(backend, make_requests(sampling, questions=questions))
     assert again == {s.key: s.text for s in samples}
+
+
+# ---------------------------------------------------------------------------- one bad request fails alone
+LONG_QUESTION = " ".join(["word"] * 600)  # > 512 tokens: longer than the tiny model's context window
+
+
+class _PoisonedModel:
+    """The tiny model, except that ``generate`` raises for any batch holding ``token`` (a fault injected)."""
+
+    def __init__(self, model: object, token: int) -> None:
+        self._model = model
+        self._token = token
+        self.calls: list[int] = []
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._model, name)
+
+    def generate(self, input_ids, **kwargs):  # type: ignore[no-untyped-def]
+        self.calls.append(int(input_ids.shape[0]))
+        if bool((input_ids == self._token).any()):
+            raise RuntimeError("poisoned row")
+        return self._model.generate(input_ids=input_ids, **kwargs)
+
+
+def _by_key(backend: HFBackend, requests: list) -> dict:
+    groups = list(backend.generate(requests))
+    assert sum(len(g) for g in groups) == len(requests)
+    return {s.key: s for g in groups for s in g}
+
+
+def test_a_prompt_longer_than_the_context_window_fails_alone(tiny: HFBackend) -> None:
+    requests = make_requests(SamplingParams(max_tokens=4), questions=["What is 2+2?", LONG_QUESTION, "Hi", "Say yes."])
+    samples = _by_key(tiny, requests)
+    long_key = requests[1].key
+    assert samples[long_key].finish_reason == "error"
+    assert "context window" in samples[long_key].provenance["error"]
+    assert samples[long_key].text == ""
+    for key, s in samples.items():
+        if key != long_key:
+            assert s.finish_reason in ("stop", "length") and 1 <= s.completion_tokens <= 4
+
+
+def test_generation_stops_at_the_context_window(tiny: HFBackend) -> None:
+    """A prompt that leaves 3 free positions gets at most 3 new tokens, whatever max_tokens says."""
+    window = tiny.model.config.max_position_embeddings
+    base = make_requests(SamplingParams(max_tokens=10), questions=[""])[0]
+    overhead = len(tiny.encode(base))
+    question = " ".join(["word"] * 2000)
+    ids = tiny.tokenizer(question, add_special_tokens=False)["input_ids"]
+    # Trim the question until the templated prompt has exactly window - 3 tokens.
+    question = tiny.tokenizer.decode(ids[: window - 3 - overhead])
+    request = make_requests(SamplingParams(max_tokens=10), questions=[question])[0]
+    assert len(tiny.encode(request)) == window - 3
+    (sample,) = _by_key(tiny, [request]).values()
+    assert sample.finish_reason in ("length", "stop")
+    assert sample.completion_tokens <= 3
+
+
+def test_a_request_that_makes_the_batch_raise_fails_alone(tiny_model: tuple) -> None:
+    model, tokenizer = tiny_model
+    questions = ["What is 2+2?", "Hi", "Please say xyzzy plugh", "Say yes.", "Name a colour."]
+    requests = make_requests(SamplingParams(max_tokens=3), questions=questions)
+    probe = HFBackend("tiny", HFOptions(batch_size=8, device="cpu"), model_obj=model, tokenizer=tokenizer)
+    others = {t for i, r in enumerate(requests) if i != 2 for t in probe.encode(r)}
+    token = next(t for t in probe.encode(requests[2]) if t not in others)
+    poisoned = _PoisonedModel(model, token)
+    backend = HFBackend("tiny", HFOptions(batch_size=8, device="cpu"), model_obj=poisoned, tokenizer=tokenizer)
+    samples = _by_key(backend, requests)
+    bad = samples[requests[2].key]
+    assert bad.finish_reason == "error"
+    assert "poisoned row" in bad.provenance["error"]
+    assert all(s.finish_reason in ("stop", "length") for k, s in samples.items() if k != requests[2].key)
+    assert poisoned.calls[0] == len(requests)  # tried together first

@@ -16,11 +16,28 @@ from thinkforge.generate.config import GenerateConfig, SamplingConfig, identity,
 from thinkforge.records import Sample
 
 
-def test_sample_seed_depends_on_run_seed_problem_and_index_only() -> None:
-    assert sample_seed(0, "p", 0) == sample_seed(0, "p", 0)
-    seeds = {sample_seed(s, p, i) for s in (0, 1) for p in ("a", "b") for i in range(4)}
-    assert len(seeds) == 16
+@pytest.mark.parametrize(
+    "run_seed, problem_id, index, expected",
+    [
+        (0, "p", 0, 222438298),
+        (1, "p", 0, 926590080),  # another run seed
+        (0, "q", 0, 1237247116),  # another problem
+        (0, "p", 1, 1003517880),  # another sample index
+        (7, "aime24/12", 3, 1007005684),
+        (2**31, "gsm8k/0", 0, 671401460),  # a run seed past the engines' range still gives a seed within it
+    ],
+)
+def test_sample_seed_known_values(run_seed: int, problem_id: str, index: int, expected: int) -> None:
+    """Pinned values: a change in the derivation would silently change every sample of a resumed run."""
+    assert sample_seed(run_seed, problem_id, index) == expected
+
+
+def test_sample_seeds_differ_across_run_seeds_problems_and_indices_and_stay_in_range() -> None:
+    seeds = [sample_seed(s, f"task/{p}", i) for s in (0, 1, 2) for p in range(100) for i in range(16)]
+    assert len(set(seeds)) == len(seeds)  # 4,800 distinct seeds: no collision between units
     assert all(0 <= s < 2**31 - 1 for s in seeds)
+    assert sample_seed(0, "a/1", 0) != sample_seed(0, "a/10", 0)  # ids are not concatenated with the index
+    assert sample_seed(0, "a", 11) != sample_seed(0, "a1", 1)
 
 
 @pytest.mark.parametrize(

@@ -126,3 +126,42 @@ def test_the_documented_judge_example_gives_the_documented_summary(tmp_path):
     assert summary in proc.stderr
     first = json.loads(proc.stdout.splitlines()[0])
     assert first["detail"]["extracted_from"] == "prompt code + completion" and first["passed"]
+
+
+def _slow_task(tmp_path, grader_options: str):
+    """A user code task (stdin style, two tests) whose YAML sets the judge's options."""
+    tests = [{"input": "1\n", "output": "1\n"}, {"input": "2\n", "output": "2\n"}]
+    (tmp_path / "echo.jsonl").write_text(json.dumps({"id": "e", "text": "Echo.", "tests": tests}) + "\n")
+    (tmp_path / "echo.yaml").write_text(
+        "name: echo\ndomain: code\nstyle: stdin\npath: echo.jsonl\nfields: {id: id, prompt: text, tests: tests}\n"
+        f"grader_options: {grader_options}\n"
+    )
+    return str(tmp_path / "echo.yaml")
+
+
+def _judge_one(tmp_path, capsys, task: str, program: str, *flags: str, problem_id: str = "echo/e") -> dict:
+    path = tmp_path / "sol.jsonl"
+    path.write_text(json.dumps({"problem_id": problem_id, "response": f"```python\n{program}\n```"}) + "\n")
+    assert main(["judge", str(path), "--task", task, "--workers", "1", *flags]) == 0
+    (out,) = [json.loads(l) for l in capsys.readouterr().out.splitlines()]
+    return out
+
+
+def test_judge_cli_timeout_flag_wins_over_the_tasks_own_option(tmp_path, capsys):
+    task = _slow_task(tmp_path, "{timeout_s: 30}")
+    slow_echo = "import time\ntime.sleep(2)\nprint(input())"
+    assert _judge_one(tmp_path, capsys, task, slow_echo)["status"] == "pass"  # the task's 30 s
+    assert _judge_one(tmp_path, capsys, task, slow_echo, "--timeout", "0.5")["status"] == "timeout"
+
+
+def test_judge_cli_all_tests_flag_wins_over_the_tasks_own_option(tmp_path, capsys):
+    task = _slow_task(tmp_path, "{stop_on_first_failure: true}")
+    wrong_then_right = "x = input()\nprint(x if x == '2' else 'no')"
+    assert len(_judge_one(tmp_path, capsys, task, wrong_then_right)["tests"]) == 1
+    out = _judge_one(tmp_path, capsys, task, wrong_then_right, "--all-tests")
+    assert [t["status"] for t in out["tests"]] == ["wrong", "pass"]
+
+
+def test_judge_cli_accepts_the_source_id_of_a_yaml_task(tmp_path, capsys):
+    out = _judge_one(tmp_path, capsys, _slow_task(tmp_path, "{}"), "print(input())", problem_id="e")
+    assert (out["problem_id"], out["status"]) == ("echo/e", "pass")

@@ -17,7 +17,13 @@ def test_demo_generates_grades_and_resumes(tmp_path):
     assert [row.problem_id for row in first.rows] == ["gsm8k/0", "gsm8k/1"]
     assert [row.gold for row in first.rows] == ["18", "3"]
     assert first.generate.generated == 2 and first.grade.samples == 2
-    assert all(row.status in {"pass", "wrong", "no_answer", "truncated"} for row in first.rows)
+    # Greedy decoding of the real default model is deterministic: gsm8k/0 is cut at the 24-token limit and must be
+    # graded truncated, never mined for a number; gsm8k/1 stops on its own with "... 1 bolt of white fiber." and
+    # the last-number fallback reads 1 (gold 3).
+    assert [(row.status, row.answer, row.correct) for row in first.rows] == [
+        ("truncated", None, False),
+        ("wrong", "1", False),
+    ]
     again = run_demo(settings, out=str(tmp_path / "demo"))
     assert again.generate.generated == 0 and again.grade.graded_now == 0
     assert again.rows == first.rows

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Sequence, get_args
+from typing import Literal, Sequence, get_args
 
 from thinkforge.backends.base import Backend, GenerationRequest
 from thinkforge.backends.hf import HFOptions
@@ -60,9 +60,3 @@ class BackendSpec:
         size = self.vllm.chunk_size if self.kind == "vllm" else self.openai.concurrency
         return [list(requests[i : i + size]) for i in range(0, len(requests), size)]
 
-
-def options_dict(spec: BackendSpec) -> dict[str, Any]:
-    """The options of the chosen backend only, as plain data (for logs and run summaries)."""
-    import dataclasses
-
-    return dataclasses.asdict(getattr(spec, spec.kind))

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
 from thinkforge.backends.base import Completion, GenerationRequest, SamplingParams
-from thinkforge.defaults import BACKENDS, BackendDefaults
+from thinkforge.backends.failures import context_problem, run_isolated
+from thinkforge.defaults import BACKENDS
 from thinkforge.errors import ConfigError
 from thinkforge.runs.contract import invocation, setting
 from thinkforge.records import Sample
@@ -33,10 +34,6 @@ class HFOptions:
     batch_size: int = invocation(BACKENDS.hf_batch_size, flag="--batch-size", help="prompts per batch")
     device: str = invocation(BACKENDS.hf_device, flag="--device", help="auto, cpu or cuda")
     dtype: str = setting(BACKENDS.hf_dtype, flag="--dtype", help="auto (bf16 on GPU, fp32 on CPU), float32, bfloat16, float16")
-
-    @classmethod
-    def from_defaults(cls, defaults: BackendDefaults) -> "HFOptions":
-        return cls(batch_size=defaults.hf_batch_size, device=defaults.hf_device, dtype=defaults.hf_dtype)
 
 
 def resolve_device(device: str) -> str:
@@ -159,6 +156,9 @@ class HFBackend:
         self.tokenizer = tokenizer
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
         self.eos_ids = _eos_ids(model_obj, tokenizer)
+        #: Positions the model was built for (None: unknown, no limit applied).
+        config = getattr(model_obj, "config", None)
+        self.context_window: int | None = getattr(config, "max_position_embeddings", None)
 
     # ------------------------------------------------------------------ planning
     def encode(self, request: GenerationRequest) -> list[int]:
@@ -171,23 +171,31 @@ class HFBackend:
 
     # ------------------------------------------------------------------ generation
     def generate(self, requests: Sequence[GenerationRequest]) -> Iterator[list[Sample]]:
-        """Yield the samples of each batch as it finishes."""
+        """Yield the samples of each batch as it finishes; a bad request fails alone (see ``failures``)."""
         for batch in self.plan(requests):
-            yield self.generate_batch(batch)
+            yield run_isolated(batch, self.generate_batch, self.name, check=self.check)
+
+    def check(self, request: GenerationRequest) -> str | None:
+        """Why ``request`` cannot run (its prompt fills the context window), or None."""
+        return context_problem(len(self.encode(request)), self.context_window)
 
     def generate_batch(self, batch: Sequence[GenerationRequest]) -> list[Sample]:
-        """Run one batch (all with the same sampling) through ``model.generate``."""
+        """Run one batch (all with the same sampling) through ``model.generate``.
+
+        Like vLLM, a row stops at the end of the context window (``finish_reason="length"``).
+        """
         import torch
         from transformers import GenerationConfig, LogitsProcessorList
 
         sampling = batch[0].sampling
         encoded = [self.encode(r) for r in batch]
+        budgets = [self._budget(len(e), sampling.max_tokens) for e in encoded]
         width = max(len(e) for e in encoded)
         input_ids = torch.tensor([[self.pad_id] * (width - len(e)) + e for e in encoded], device=self.device)
         attention = torch.tensor([[0] * (width - len(e)) + [1] * len(e) for e in encoded], device=self.device)
         config = GenerationConfig(
             do_sample=False,
-            max_new_tokens=sampling.max_tokens,
+            max_new_tokens=max(budgets),
             pad_token_id=self.pad_id,
             eos_token_id=sorted(self.eos_ids),
             stop_strings=list(sampling.stop) or None,
@@ -207,9 +215,15 @@ class HFBackend:
         elapsed = time.perf_counter() - start
         generated = output[:, width:].tolist()
         return [
-            request.to_sample(self._completion(tokens, len(prompt), sampling, elapsed), self.name)
-            for request, prompt, tokens in zip(batch, encoded, generated)
+            request.to_sample(self._completion(tokens[:budget], len(prompt), sampling, elapsed), self.name)
+            for request, prompt, tokens, budget in zip(batch, encoded, generated, budgets)
         ]
+
+    def _budget(self, prompt_tokens: int, max_tokens: int) -> int:
+        """New tokens a row may have: ``max_tokens``, cut to what is left of the context window."""
+        if self.context_window is None:
+            return max_tokens
+        return max(1, min(max_tokens, self.context_window - prompt_tokens))
 
     def _completion(self, tokens: list[int], prompt_tokens: int, sampling: SamplingParams, elapsed: float) -> Completion:
         """Cut a row at its end-of-sequence token or stop string and say why it ended."""

@@ -27,7 +27,7 @@ from typing import Any, Iterator, Literal, Sequence
 import httpx
 
 from thinkforge.backends.base import Completion, GenerationRequest, error_completion
-from thinkforge.defaults import BACKENDS, BackendDefaults
+from thinkforge.defaults import BACKENDS
 from thinkforge.errors import ConfigError
 from thinkforge.runs.contract import invocation, setting
 from thinkforge.records import Sample
@@ -56,21 +56,6 @@ class OpenAIOptions:
     n_mode: Literal["split", "auto"] = setting("split", help="split: a request per sample; auto: n choices per request")
     #: Tokenizer whose chat template renders prompts for the completions endpoint (default: the model).
     tokenizer: str | None = setting(None, help="tokenizer rendering prompts for the completions endpoint")
-
-    @classmethod
-    def from_defaults(cls, defaults: BackendDefaults, **overrides: Any) -> "OpenAIOptions":
-        base = cls(
-            base_url=defaults.openai_base_url,
-            api_key_env=defaults.openai_api_key_env,
-            concurrency=defaults.openai_concurrency,
-            timeout_s=defaults.openai_timeout_s,
-            max_retries=defaults.openai_max_retries,
-            backoff_base_s=defaults.openai_backoff_base_s,
-            backoff_max_s=defaults.openai_backoff_max_s,
-            retry_after_max_s=defaults.openai_retry_after_max_s,
-            rpm=defaults.openai_rpm,
-        )
-        return cls(**{**base.__dict__, **overrides})
 
 
 class RequestFailed(Exception):
@@ -223,10 +208,9 @@ class OpenAIBackend:
             return [r.to_sample(error_completion(str(exc), time.perf_counter() - start), self.name) for r in group]
         latency = time.perf_counter() - start
         choices = sorted(data.get("choices") or [], key=lambda c: c.get("index", 0))[: len(group)]
-        usage = data.get("usage") or {}
         samples = [
-            request.to_sample(self._completion(choice, usage, len(choices), latency), self.name)
-            for request, choice in zip(group, choices)
+            request.to_sample(completion, self.name)
+            for request, completion in zip(group, self._completions(choices, data.get("usage") or {}, latency))
         ]
         for request in group[len(choices) :]:
             samples.extend(await self._call(client, limiter, [request]))
@@ -300,22 +284,48 @@ class OpenAIBackend:
             await asyncio.sleep(delay)
         raise RequestFailed(f"gave up after {opts.max_retries + 1} attempts; last error: {last}")
 
-    def _completion(self, choice: dict[str, Any], usage: dict[str, Any], n_choices: int, latency: float) -> Completion:
-        if self.options.endpoint == "chat":
-            message = choice.get("message") or {}
-            text = message.get("content") or ""
-            reasoning = message.get("reasoning_content") or message.get("reasoning")
-        else:
-            text = choice.get("text") or ""
-            reasoning = None
-        finish = "length" if choice.get("finish_reason") == "length" else "stop"
-        # With several choices per request the server reports only the total completion tokens.
-        completion_tokens = usage.get("completion_tokens") if n_choices == 1 else None
-        return Completion(
-            text=text,
-            finish_reason=finish,
-            prompt_tokens=usage.get("prompt_tokens"),
-            completion_tokens=completion_tokens,
-            latency_s=latency,
-            reasoning=reasoning,
-        )
+    def _completions(self, choices: list[dict[str, Any]], usage: dict[str, Any], latency: float) -> list[Completion]:
+        """One completion per choice; the request's usage is shared out so that the samples add up to it.
+
+        Prompt tokens were processed once for the request: they are split evenly over its choices. The server
+        reports only the total of completion tokens: it is split in proportion to each choice's characters.
+        """
+        texts = [self._text(choice) for choice in choices]
+        prompt = split_count(usage.get("prompt_tokens"), [1] * len(choices))
+        completion = split_count(usage.get("completion_tokens"), [len(t) + len(r or "") for t, r in texts])
+        return [
+            Completion(
+                text=text,
+                finish_reason="length" if choice.get("finish_reason") == "length" else "stop",
+                prompt_tokens=p,
+                completion_tokens=c,
+                latency_s=latency,
+                reasoning=reasoning,
+            )
+            for choice, (text, reasoning), p, c in zip(choices, texts, prompt, completion)
+        ]
+
+    def _text(self, choice: dict[str, Any]) -> tuple[str, str | None]:
+        """A choice's answer text and reasoning (the chat endpoint's ``reasoning_content``), if any."""
+        if self.options.endpoint != "chat":
+            return choice.get("text") or "", None
+        message = choice.get("message") or {}
+        return message.get("content") or "", message.get("reasoning_content") or message.get("reasoning")
+
+
+def split_count(total: int | None, weights: Sequence[int]) -> list[int | None]:
+    """``total`` shared out in proportion to ``weights`` (evenly when all are 0), in integers that sum to it.
+
+    Largest remainders get the leftover units, earlier shares first on ties.
+    """
+    if total is None:
+        return [None] * len(weights)
+    if sum(weights) <= 0:
+        weights = [1] * len(weights)
+    whole = sum(weights)
+    parts = [divmod(total * w, whole) for w in weights]
+    shares = [q for q, _ in parts]
+    by_remainder = sorted(range(len(parts)), key=lambda i: (-parts[i][1], i))
+    for i in by_remainder[: total - sum(shares)]:
+        shares[i] += 1
+    return list(shares)

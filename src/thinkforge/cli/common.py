@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from collections import Counter
-from typing import Any, Iterable, Sequence, TypeVar
+from typing import Any, Sequence, TypeVar
 
 from rich.console import Console
 from rich.progress import (
@@ -55,17 +55,6 @@ def make_progress(transient: bool = False) -> Progress:
         console=err_console,
         transient=transient,
     )
-
-
-def track(items: Sequence[T] | Iterable[T], description: str, total: int | None = None) -> Iterable[T]:
-    """Iterate with a progress bar."""
-    if total is None and hasattr(items, "__len__"):
-        total = len(items)  # type: ignore[arg-type]
-    with make_progress() as progress:
-        task = progress.add_task(description, total=total, info="")
-        for item in items:
-            yield item
-            progress.advance(task)
 
 
 def print_json_line(obj: Any) -> None:

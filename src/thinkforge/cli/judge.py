@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--all-tests", action="store_true",
                         help="run every test even after a failure (per-test detail for evaluation)")
     parser.add_argument("--timeout", type=float, default=None, metavar="S",
-                        help=f"per-test limit (default: the task's, else {JUDGE.timeout_s})")
+                        help=f"per-test limit, wins over the task's own (default: the task's, else {JUDGE.timeout_s})")
     parser.set_defaults(func=run)
 
 
@@ -86,15 +86,13 @@ def program_text(problem: Problem, field: str, text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    import dataclasses
-
-    from thinkforge.grading.code import JudgeOptions, judge_iter
+    from thinkforge.grading.code import judge_iter
     from thinkforge.records import Sample
     from thinkforge.tasks import get_task, resolve_id
 
     path = Path(args.solutions)
     rows = _read_solutions(path)
-    spec = get_task(args.task)
+    spec = get_task(args.task)  # a name, or a YAML file whose problems are named after the task's own name
     problems = {p.id: p for p in spec.load()}
     non_code = [p.id for p in problems.values() if p.domain != "code"]
     if non_code:
@@ -110,16 +108,17 @@ def run(args: argparse.Namespace) -> int:
                finish_reason=row.get("finish_reason"), task=args.task, key=f"{path.name}:{row['_line']}")
         for row in rows
     ]
-    opts = JudgeOptions.resolve(JUDGE, None)
+    overrides: dict[str, Any] = {}  # explicit flags win over the task's own options
     if args.all_tests:
-        opts = dataclasses.replace(opts, stop_on_first_failure=False)
+        overrides["stop_on_first_failure"] = False
     if args.timeout is not None:
-        opts = dataclasses.replace(opts, timeout_s=args.timeout)
-    verdicts: list[Verdict] = []
+        overrides["timeout_s"] = args.timeout
+    results: list[Verdict] = []
     passed = 0
     with make_progress(transient=True) as progress:  # on stderr: stdout stays one JSON verdict per line
         bar = progress.add_task("judging", total=len(samples), info="")
-        for done, verdict in enumerate(judge_iter(problems, samples, opts, workers=args.workers or None), 1):
+        verdicts = judge_iter(problems, samples, JUDGE, workers=args.workers or None, overrides=overrides)
+        for done, verdict in enumerate(verdicts, 1):
             d = verdict.to_dict()
             detail = {k: v for k, v in d["detail"].items() if k != "tests"}
             field = rows[done - 1]["field"]
@@ -129,8 +128,8 @@ def run(args: argparse.Namespace) -> int:
                              "tests": d["detail"].get("tests", []), "detail": detail,
                              "sample_key": d["sample_key"]})
             sys.stdout.flush()
-            verdicts.append(verdict)
+            results.append(verdict)
             passed += verdict.passed
             progress.update(bar, completed=done, info=f"passed {passed}/{done}")
-    print_summary(verdicts)
+    print_summary(results)
     return 0

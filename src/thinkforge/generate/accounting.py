@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from thinkforge.records import Sample
+
+log = logging.getLogger(__name__)
 
 #: Artifact name in the run directory.
 ACCOUNTING_FILE = "generate.accounting.json"
@@ -87,14 +91,47 @@ def cost_usd(usage: Usage, prices: Prices) -> float:
 
 
 def read_sessions(run_dir: Path) -> list[dict[str, Any]]:
-    """Sessions recorded by earlier runs in this directory (empty when none or unreadable)."""
+    """Sessions recorded by earlier runs in this directory (empty when none).
+
+    A file that cannot be read as sessions is never overwritten with its history lost: it is moved aside to
+    ``<name>.corrupt-<timestamp>`` with a warning, and the run goes on with a fresh history.
+    """
     path = run_dir / ACCOUNTING_FILE
     if not path.is_file():
         return []
     try:
-        return list(json.loads(path.read_text(encoding="utf-8")).get("sessions", []))
-    except (ValueError, AttributeError):
+        sessions = json.loads(path.read_text(encoding="utf-8"))["sessions"]
+        _check_sessions(sessions)
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
+        moved = _move_aside(path)
+        log.warning("%s is unreadable (%s); moved it to %s and started a new history", path, exc, moved.name)
         return []
+    return list(sessions)
+
+
+def _check_sessions(sessions: Any) -> None:
+    """Raise ValueError unless ``sessions`` is a list of objects whose usage counts are numbers."""
+    if not isinstance(sessions, list):
+        raise ValueError("'sessions' is not a list")
+    counts = [f.name for f in dataclasses.fields(Usage)]
+    for i, entry in enumerate(sessions):
+        if not isinstance(entry, dict):
+            raise ValueError(f"session {i} is not an object")
+        for name in counts:
+            if not isinstance(entry.get(name, 0), (int, float)) or isinstance(entry.get(name), bool):
+                raise ValueError(f"session {i}: {name!r} is not a number")
+
+
+def _move_aside(path: Path) -> Path:
+    """Rename ``path`` to a free ``<name>.corrupt-<timestamp>[-k]`` next to it; return the new path."""
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    k = 0
+    while True:
+        target = path.with_name(f"{path.name}.corrupt-{stamp}" + (f"-{k}" if k else ""))
+        if not target.exists():
+            os.replace(path, target)
+            return target
+        k += 1
 
 
 def accounting_record(

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -79,6 +80,9 @@ class _Server:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.w = self.proc.stdin.fileno()
         self.r = self.proc.stdout.fileno()
+        # poll, not select: select() fails on descriptors >= 1024, common in a busy process.
+        self._poller = select.poll()
+        self._poller.register(self.r, select.POLLIN)
         ready = self._recv(defaults.start_timeout_s)
         if ready is None or not ready.get("ready"):
             self.close()
@@ -94,16 +98,18 @@ class _Server:
         return None if body is None else json.loads(body)
 
     def _read(self, n: int, timeout: float) -> bytes | None:
-        buf = b""
+        """``n`` bytes from the server, or None when it closed its end or ``timeout`` seconds passed."""
+        deadline = time.monotonic() + timeout
+        buf = bytearray()
         while len(buf) < n:
-            ready, _, _ = select.select([self.r], [], [], timeout)
-            if not ready:
+            left_ms = max(0.0, deadline - time.monotonic()) * 1000
+            if not self._poller.poll(left_ms):
                 return None
             chunk = os.read(self.r, n - len(buf))
             if not chunk:
                 return None
             buf += chunk
-        return buf
+        return bytes(buf)
 
     def request(self, req: dict[str, Any], timeout: float) -> dict[str, Any] | None:
         """Send one request; return the answer, or None when the server died or hung (it is then closed)."""
@@ -159,7 +165,9 @@ class SandboxPool:
         self.strict = strict
         self.defaults = defaults
         self.namespaces = namespaces
-        self._idle: queue.Queue[_Server] = queue.Queue()
+        #: Free servers; None once the pool cannot serve any more (closed, or no server could be restarted).
+        self._idle: queue.Queue[_Server | None] = queue.Queue()
+        self._down = "this sandbox pool is closed"
         self._servers: list[_Server] = []
         self._lock = threading.Lock()
         self._started = False
@@ -206,6 +214,7 @@ class SandboxPool:
             for server in self._servers:
                 server.close()
             self._servers = []
+            self._idle.put(None)  # wakes every caller still waiting for a server
 
     def __enter__(self) -> "SandboxPool":
         return self.start()
@@ -229,7 +238,7 @@ class SandboxPool:
             program = Program(source=program)
         limits = limits or self.limits
         req = _request(program, stdin, args, limits, env)
-        server = self._idle.get()
+        server = self._take()
         try:
             answer = server.request(req, limits.timeout_s + _ANSWER_GRACE_S)
         finally:
@@ -240,6 +249,21 @@ class SandboxPool:
         if answer is None:
             return RunResult.sandbox_error("the sandbox server died or stopped answering; it was restarted")
         return RunResult.from_server(answer)
+
+    def _take(self) -> _Server:
+        """A free server: waits at most ``server_wait_s``; raises when the pool can no longer serve."""
+        wait_s = self.defaults.server_wait_s
+        try:
+            server = self._idle.get(timeout=wait_s)
+        except queue.Empty:
+            raise SandboxUnavailableError(
+                f"no sandbox server became free within {wait_s:g} s ({len(self._servers)} running, all busy); "
+                "use fewer concurrent callers or more workers"
+            ) from None
+        if server is None:
+            self._idle.put(None)  # for the next waiter
+            raise SandboxUnavailableError(self._down)
+        return server
 
     def _replace(self, dead: _Server) -> None:
         with self._lock:
@@ -252,7 +276,9 @@ class SandboxPool:
                 log.error("could not restart a sandbox server: %s", exc)
                 self._servers = [s for s in self._servers if s is not dead]
                 if not self._servers:
-                    raise
+                    self._down = f"no sandbox server is left: the last one died and could not be restarted ({exc})"
+                    self._idle.put(None)
+                    raise SandboxUnavailableError(self._down) from exc
                 return
             self._servers = [fresh if s is dead else s for s in self._servers]
             self._idle.put(fresh)

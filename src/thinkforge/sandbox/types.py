@@ -40,10 +40,6 @@ class Limits:
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in dataclasses.asdict(defaults).items() if k in names})
 
-    def with_timeout(self, timeout_s: float) -> "Limits":
-        """A copy with wall-clock and CPU limits set to ``timeout_s``."""
-        return dataclasses.replace(self, timeout_s=timeout_s, cpu_s=timeout_s)
-
 
 @dataclass(frozen=True)
 class Program:

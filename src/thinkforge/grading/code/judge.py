@@ -52,11 +52,16 @@ class JudgeOptions:
             raise ValidationError("timeouts must be > 0", field="options.timeout_s")
 
     @classmethod
-    def resolve(cls, base: JudgeDefaults | "JudgeOptions" | None, options: Mapping[str, Any] | None) -> "JudgeOptions":
-        """Defaults ← ``base`` ← a task's ``options`` (unknown option keys are ignored: other graders' keys)."""
+    def resolve(cls, base: JudgeDefaults | "JudgeOptions" | None, options: Mapping[str, Any] | None,
+                overrides: Mapping[str, Any] | None = None) -> "JudgeOptions":
+        """Defaults ← ``base`` ← a task's ``options`` ← ``overrides`` (what the caller set explicitly, e.g. a
+        CLI flag, wins over the task). Unknown option keys of a task are ignored: other graders' keys."""
         names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(overrides or {}) - names)
+        if unknown:
+            raise ValidationError(f"unknown judge option {unknown[0]!r}", field="overrides")
         values = {k: v for k, v in dataclasses.asdict(base or JUDGE).items() if k in names}
-        for key, value in (options or {}).items():
+        for key, value in [*(options or {}).items(), *(overrides or {}).items()]:
             if key in names:
                 values[key] = value
         return cls(**values)
@@ -77,14 +82,14 @@ def default_pool() -> SandboxPool:
 
 
 def grade_code(problem: Problem, sample: Sample, config: JudgeDefaults | JudgeOptions | None = None,
-               pool: SandboxPool | None = None) -> Verdict:
-    """Judge one code sample: ``passed`` only when every test passed."""
+               pool: SandboxPool | None = None, overrides: Mapping[str, Any] | None = None) -> Verdict:
+    """Judge one code sample: ``passed`` only when every test passed (``overrides`` win over the task's options)."""
     reference = problem.reference
     style = reference.get("style")
     if style not in STYLES:
         raise ValidationError(f"problem {problem.id!r}: must be one of {', '.join(STYLES)}, got {style!r}",
                               field="reference.style")
-    opts = JudgeOptions.resolve(config, reference.get("options"))
+    opts = JudgeOptions.resolve(config, reference.get("options"), overrides)
     found = extract_program(sample.text, sample.finish_reason)
     if found.code is None:
         return _verdict(problem, sample, found.status or "no_answer", None, {"reason": found.source})
@@ -272,35 +277,37 @@ def _harness_records(stdout: str, nonce: str) -> list[dict[str, Any]]:
 
 def judge_many(problems: Sequence[Problem] | Mapping[str, Problem], samples: Sequence[Sample],
                config: JudgeDefaults | JudgeOptions | None = None, *, pool: SandboxPool | None = None,
-               workers: int | None = None) -> list[Verdict]:
+               workers: int | None = None, overrides: Mapping[str, Any] | None = None) -> list[Verdict]:
     """Judge many samples on one shared pool; verdicts in the order of ``samples``.
 
     ``problems`` is a list or a mapping by id; each sample's ``problem_id`` must name one of them.
+    ``overrides`` are judge options that win over every task's own ``options``.
     """
-    return list(judge_iter(problems, samples, config, pool=pool, workers=workers))
+    return list(judge_iter(problems, samples, config, pool=pool, workers=workers, overrides=overrides))
 
 
 def judge_iter(problems: Sequence[Problem] | Mapping[str, Problem], samples: Sequence[Sample],
                config: JudgeDefaults | JudgeOptions | None = None, *, pool: SandboxPool | None = None,
-               workers: int | None = None) -> Iterator[Verdict]:
+               workers: int | None = None, overrides: Mapping[str, Any] | None = None) -> Iterator[Verdict]:
     """Like :func:`judge_many`, but yields each verdict, in the order of ``samples``, as soon as it and all
     before it are ready (for progress bars and streaming output). Every sample is validated first."""
     by_id = problems if isinstance(problems, Mapping) else {p.id: p for p in problems}
     for i, sample in enumerate(samples):
         if sample.problem_id not in by_id:
             raise ValidationError(f"sample {i}: unknown problem {sample.problem_id!r}", field="problem_id")
-    return _judge_stream(by_id, samples, config, pool, workers)
+    JudgeOptions.resolve(config, None, overrides)  # a bad override fails here, before any work
+    return _judge_stream(by_id, samples, config, pool, workers, overrides)
 
 
 def _judge_stream(by_id: Mapping[str, Problem], samples: Sequence[Sample],
                   config: JudgeDefaults | JudgeOptions | None, pool: SandboxPool | None,
-                  workers: int | None) -> Iterator[Verdict]:
+                  workers: int | None, overrides: Mapping[str, Any] | None) -> Iterator[Verdict]:
     owned = pool is None and workers is not None
     pool = pool or (SandboxPool(workers) if owned else default_pool())
     try:
         pool.start()
         with ThreadPoolExecutor(max(1, pool.workers)) as ex:
-            yield from ex.map(lambda s: grade_code(by_id[s.problem_id], s, config, pool), samples)
+            yield from ex.map(lambda s: grade_code(by_id[s.problem_id], s, config, pool, overrides), samples)
     finally:
         if owned:
             pool.close()
