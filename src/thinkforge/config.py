@@ -247,6 +247,8 @@ class SectionDoc:
 
 _FIELD_LINE = re.compile(r"^    (\w+)\s*:\s*[^=]+?(?:=\s*(.+))?$")
 _DEFAULTS_REF = re.compile(r"^([A-Z][A-Z_]*)\.(\w+)$")
+#: The same reference as the first argument of a declared field: ``invocation(BACKENDS.x, ...)``.
+_DEFAULTS_CALL = re.compile(r"^(?:setting|invocation)\(\s*([A-Z][A-Z_]*)\.(\w+)\s*[,)]")
 
 
 def _comments(cls: type) -> dict[str, tuple[str, str | None]]:
@@ -277,7 +279,7 @@ def _help(cls: type, field: dataclasses.Field) -> str:
         comment, default = _comments(owner).get(field.name, ("", None))
         if comment:
             return comment
-        ref = _DEFAULTS_REF.match(default or "")
+        ref = _DEFAULTS_REF.match(default or "") or _DEFAULTS_CALL.match(default or "")
         instance = getattr(defaults, ref.group(1), None) if ref else None
         if ref and dataclasses.is_dataclass(instance):
             return _comments(type(instance)).get(ref.group(2), ("", None))[0]

@@ -137,9 +137,11 @@ def test_describe_config_walks_nested_dataclasses_with_type_default_and_help():
 
 
 def test_help_falls_back_to_the_defaults_comment():
-    (hf,) = [s for s in describe_config(GenerateConfig) if s.name == "hf"]
-    batch = next(k for k in hf.keys if k.key == "hf.batch_size")
-    assert batch.help.startswith("hf: prompts per batch") and dataclasses.is_dataclass(GenerateConfig)
+    (openai,) = [s for s in describe_config(GenerateConfig) if s.name == "openai"]
+    backoff = next(k for k in openai.keys if k.key == "openai.backoff_base_s")  # no help= of its own
+    assert backoff.help.startswith("openai: first backoff delay") and dataclasses.is_dataclass(GenerateConfig)
+    batch = next(k for k in describe_config(GenerateConfig)[1].keys if k.key == "hf.batch_size")
+    assert batch.help == "prompts per batch"  # the field's own help wins
 
 
 def test_readme_command_list_is_the_registered_commands():
