@@ -140,7 +140,8 @@ def test_help_falls_back_to_the_defaults_comment():
     (openai,) = [s for s in describe_config(GenerateConfig) if s.name == "openai"]
     backoff = next(k for k in openai.keys if k.key == "openai.backoff_base_s")  # no help= of its own
     assert backoff.help.startswith("openai: first backoff delay") and dataclasses.is_dataclass(GenerateConfig)
-    batch = next(k for k in describe_config(GenerateConfig)[1].keys if k.key == "hf.batch_size")
+    (hf,) = [s for s in describe_config(GenerateConfig) if s.name == "hf"]
+    batch = next(k for k in hf.keys if k.key == "hf.batch_size")
     assert batch.help == "prompts per batch"  # the field's own help wins
 
 
