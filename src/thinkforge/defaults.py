@@ -251,3 +251,16 @@ TASKS = TaskDefaults()
 GENERATION = GenerationDefaults()
 BACKENDS = BackendDefaults()
 PRICING = PricingDefaults()
+
+
+@dataclass(frozen=True)
+class ProseAnswerDefaults:
+    """Reading the final answer a complete response states in prose (no box, no "answer is" marker)."""
+
+    #: Characters at the end of the answer region searched for the final statement.
+    tail_chars: int = 2000
+    #: Sentences read back from the end (sentences with no value in them, "I hope it is correct.", are skipped).
+    max_sentences: int = 3
+
+
+PROSE = ProseAnswerDefaults()

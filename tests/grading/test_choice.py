@@ -64,8 +64,8 @@ CASES = [
     ("ABCD", "A", LONG + "The answer is A, since it is the only option left.", "pass", "A"),
     ("ABCD", "A", LONG + "The answer is A, and B is a distractor.", "pass", "A"),
     # bug found: with ten options the pronoun "I" was read as choice I
-    ("ABCDEFGHIJ", "I", LONG + "The answer is I think (C).", "no_answer", None),
-    ("ABCDEFGHIJ", "I", LONG + "The correct answer is I believe C", "no_answer", None),
+    ("ABCDEFGHIJ", "I", LONG + "The answer is I think (C).", "wrong", "C"),
+    ("ABCDEFGHIJ", "I", LONG + "The correct answer is I believe C", "wrong", "C"),
     ("ABCDEFGHIJ", "I", LONG + "The answer is I'm fairly sure C.", "no_answer", None),
     ("ABCDEFGHIJ", "I", LONG + "The answer is (I).", "pass", "I"),
     ("ABCDEFGHIJ", "I", LONG + "Answer: I", "pass", "I"),
@@ -78,7 +78,7 @@ def test_choice_letter_is_read_from_the_final_answer(letters: str, gold: str, re
     verdict = grade_answer(gold, response, "choice", letters=letters)
     assert (verdict.status, verdict.extracted) == (status, letter), verdict.detail
     assert verdict.passed == (status == "pass")
-    assert verdict.grader == "choice/1"
+    assert verdict.grader == "choice/2"
 
 
 def test_truncated_choice_response_is_truncated_even_with_a_letter() -> None:
