@@ -165,8 +165,12 @@ _ADVERB_RE = re.compile(
 _REASON_RE = re.compile(r",?\s+(?:since|because|as|which|where|so|hence|thus|given|meaning)\b", re.IGNORECASE)
 
 
-def phrase_answer(text: str) -> str | None:
-    """The answer after the last "final answer is …" / "Answer: …", up to the end of its sentence or line."""
+def phrase_answer(text: str, *, read_statement: bool = False) -> str | None:
+    """The answer after the last "final answer is …" / "Answer: …", up to the end of its sentence or line.
+
+    With ``read_statement``, an answer written as a sentence ("Final Answer: The largest $n$ is 34") is read
+    down to the value it states (:func:`refine_statement`).
+    """
     matches = list(_PHRASE_RE.finditer(text))
     for match in reversed(matches):
         rest = text[match.end() :].lstrip(" \t")
@@ -182,7 +186,7 @@ def phrase_answer(text: str) -> str | None:
         line = re.split(r"\.(?:\s|$)|\*\*", line, maxsplit=1)[0].strip()
         line = _REASON_RE.split(line, maxsplit=1)[0].strip()  # "5, since 5 is prime": the answer is 5
         if line:
-            return line
+            return refine_statement(line) if read_statement else line
     return None
 
 
@@ -204,9 +208,9 @@ def extract_math_answer(region: str, fallback: str = "none", *, strict: bool = F
     boxed = last_boxed(region)
     if boxed is not None:
         return Extraction(boxed, "boxed")
-    phrase = phrase_answer(region)
+    phrase = phrase_answer(region, read_statement=not strict)
     if phrase is not None:
-        return Extraction(phrase if strict else refine_statement(phrase), "phrase")
+        return Extraction(phrase, "phrase")
     reason = ""
     if not strict:
         if ends_complete(region):
@@ -249,6 +253,7 @@ _TERMINAL_RE = re.compile(r"[.!?。]$|\$$|\\\]$|\\\)$")
 @dataclass(frozen=True)
 class _Candidate:
     start: int
+    end: int
     value: str
 
 
@@ -302,12 +307,12 @@ def ends_complete(region: str) -> bool:
 
 def _candidates(masked: str, spans: list[str]) -> list[_Candidate]:
     found = [
-        _Candidate(m.start(), spans[int(m.group(1))])
+        _Candidate(m.start(), m.end(), spans[int(m.group(1))])
         for m in _PLACEHOLDER_RE.finditer(masked)
         if not _VARIABLE_RE.match(spans[int(m.group(1))])  # "$k$" names a variable, it is not the value
     ]
     plain = _PLACEHOLDER_RE.sub(lambda m: " " * len(m.group(0)), masked)
-    found += [_Candidate(m.start(), m.group(0).strip()) for m in _PLAIN_VALUE_RE.finditer(plain)]
+    found += [_Candidate(m.start(), m.end(), m.group(0).strip()) for m in _PLAIN_VALUE_RE.finditer(plain)]
     return sorted(found, key=lambda c: c.start)
 
 
@@ -328,9 +333,22 @@ def statement_value(sentence: str) -> str | None:
         if copulas:
             after = [c for c in found if c.start >= copulas[-1]]
             if after:
-                return after[0].value
+                return _joined(after, text)
         return found[-1].value
     return None
+
+
+_LIST_GAP_RE = re.compile(r"^\s*(?:,|and|,\s*and)\s*$")
+
+
+def _joined(after: list[_Candidate], text: str) -> str:
+    """The first value stated, with the values listed right after it ("the roots are 2 and 5" → ``2, 5``)."""
+    items = [after[0]]
+    for nxt in after[1:]:
+        if not _LIST_GAP_RE.match(text[items[-1].end : nxt.start]):
+            break
+        items.append(nxt)
+    return ", ".join(c.value for c in items)
 
 
 _PROSE_WORD_RE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
@@ -356,6 +374,15 @@ def _sentences(text: str) -> list[str]:
     return [_PLACEHOLDER_RE.sub(lambda m: spans[int(m.group(1))].join(("\\(", "\\)")), u) for u in units]
 
 
+_HEDGE_VALUE = rf"(?:\x00\d+\x00|{_NUMBER})"
+_PROSE_HEDGE_RE = re.compile(rf"{_HEDGE_VALUE}\s*,?\s+or\s+(?:maybe\s+|perhaps\s+|possibly\s+)?{_HEDGE_VALUE}", re.IGNORECASE)
+
+
+def _is_hedge(sentence: str) -> bool:
+    """Two values offered as alternatives ("5 or 6", "$x = 2$ or $x = 3$")."""
+    return bool(_PROSE_HEDGE_RE.search(_mask_math(sentence)[0]))
+
+
 def prose_answer(region: str) -> str | None:
     """The value a complete response states at its end, without a box or an answer marker.
 
@@ -367,6 +394,8 @@ def prose_answer(region: str) -> str | None:
     for sentence in reversed(sentences[-PROSE.max_sentences :]):
         if sentence.rstrip().endswith("?"):
             continue
+        if _is_hedge(sentence):
+            return None  # "It is either 5 or 6.": no single answer
         value = statement_value(sentence)
         if value is not None:
             return value

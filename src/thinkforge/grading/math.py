@@ -98,9 +98,9 @@ def align_forms(gold: str, pred: str) -> tuple[str, str]:
         gold = final_side(gold)
     gold_number = parse_number(normalize(gold)) is not None
     pred_number = parse_number(normalize(pred)) is not None
-    if gold_number and not pred_number:
+    if gold_number:  # "0,111" for 0.111: a leading 0 never groups thousands
         pred = decimal_comma(pred) or pred
-    elif pred_number and not gold_number:
+    if pred_number:
         gold = decimal_comma(gold) or gold
     if pred.lstrip().startswith("("):
         gold = vector_as_tuple(gold) or gold

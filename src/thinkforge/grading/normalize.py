@@ -31,6 +31,7 @@ _TRAILING_UNIT_RE = re.compile(
     rf"^(.*?\d)\s*\\text\{{\s*{_UNIT_WORDS}(?:\s+{_UNIT_WORDS})*\s*\}}{_UNIT_POWER}"
     rf"|^([-+]?\d[\d,]*(?:\.\d+)?)(?:\s+|(?=[a-zA-Z]{{2}})){_UNIT_WORDS}(?:\s+{_UNIT_WORDS})*{_UNIT_POWER}"
 )
+_TEXT_ALIASES_RE = re.compile(r"\\(?:textnormal|textrm|mbox)\s*\{")
 _CURRENCY_RE = re.compile(r"^(?:\\\$|\$|€|£)\s*(?=[-+]?\.?\d)")
 _NOT_WORDS = r"(?!(?:and|or|to|plus|minus|times|over|divided|by|mod|pi|sqrt|e|i|x|y|z|n)\b)"
 _WORDS_AFTER_NUMBER_RE = re.compile(
@@ -64,14 +65,13 @@ def final_side(answer: str) -> str:
 
     Only ``=`` and ``\\approx`` at the top level (outside brackets) split; inequalities are left whole.
     """
-    text = answer
-    approx = _top_level_positions(text, r"\\approx(?![a-zA-Z])")
-    if approx:
-        text = text[: approx[0]]  # what follows an "≈" is a rounding of the exact side
-    cuts = _top_level_positions(text, r"(?<![<>!\\])=(?!=)")
-    if not cuts:
-        return text.strip()
-    return text[cuts[-1] + 1 :].strip()
+    approx = _top_level_positions(answer, r"\\approx(?![a-zA-Z])")
+    exact = answer[: approx[0]] if approx else answer  # what follows an "≈" is a rounding of the exact side
+    cuts = _top_level_positions(exact, r"(?<![<>!\\])=(?!=)")
+    side = exact[cuts[-1] + 1 :].strip() if cuts else exact.strip()
+    if approx and re.fullmatch(r"(?:[a-zA-Z]|\\[a-zA-Z]+)(?:_\{?\w+\}?)?", side):
+        return final_side(answer[approx[0] + len("\\approx") :])  # "x \\approx 11": only the rounding is given
+    return side
 
 
 def _top_level_positions(text: str, pattern: str) -> list[int]:
@@ -174,7 +174,7 @@ def strip_unit(answer: str) -> str:
 
 def normalize(answer: str) -> str:
     """A canonical string for comparison: no delimiters, spacing macros, degree signs, units or wrappers."""
-    text = strip_delimiters(answer)
+    text = _TEXT_ALIASES_RE.sub(r"\\text{", strip_delimiters(answer))
     text = text.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
     text = _FRAC_SHORT_RE.sub(r"\\frac{\1}{\2}", text)
     text = _FRAC_HALF_SHORT_RE.sub(r"\\frac{\1}{\2}", text)

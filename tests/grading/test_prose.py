@@ -1,0 +1,155 @@
+"""Prose answers: the final value a complete response states without a box or marker, never a cut-off one's.
+
+Each complete ending must pass bare, after long reasoning and after a closed thought section; the same final
+sentence must not pass when the response is cut off: followed by a sentence cut mid-way, inside a thought
+section that never closes, or at the token limit. ``strict`` keeps the marker-only reading.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from thinkforge.grading import grade_answer
+from thinkforge.grading.extract import ends_complete, prose_answer, statement_value
+from _math_cases import REASONING
+
+# (gold, the final statement of a complete response): no box, no "answer is" marker.
+PROSE_ENDINGS = [
+    # issue #16's examples, from real reasoning-model responses
+    ("5", "Therefore, the value of k is 5."),
+    ("14", "So, the number of students in the club is 14."),
+    ("38", "So, I'm confident that 38 is the correct answer."),
+    ("13", "So the sum \\(p + q + r = 4 + 7 + 2 = 13\\)."),
+    ("\\frac{\\sqrt{3}}{2}", "Hence\n\\[ \\cos^2 15^\\circ - \\sin^2 15^\\circ = \\frac{\\sqrt{3}}{2} \\]"),
+    ("3x + 4y - 12 = 0", "Thus, the equation of the line is:\n\\[3x + 4y - 12 = 0\\]"),
+    ("12", "So she has 12 apples left."),
+    ("35", "So there are 35 different outfits."),
+    ("6", "That means there are 6 girls in the class."),
+    ("24.50", "So he paid \\$24.50 in total."),
+    ("24.5", "So he paid $24.50 in total."),
+    ("1201_3", "In base 3, the number is 1201_3."),
+    ("5\\pi", "So the area of the circle is 5π."),
+    ("2/3", "Therefore, the probability that Alice wins the game is 2/3."),  # MV (issue #1)
+    ("12", "Therefore, there are 12 distinct arithmetic sequences that meet the three given conditions. I hope it is correct."),  # MV
+    ("(7,6)", "So, the ordered pair $(x, y)$ that solves the system is $(7, 6)$."),  # MV (issue #3)
+    ("100\\%", "Therefore, the minimum error in the measurement of the position increases by 100%."),  # MV
+    ("2, -5", "So the roots are $2$ and $-5$."),
+    ("\\{4, 9\\}", "The solutions are $\\boxed{4}$, $\\boxed{9}$."),  # several boxes are their set
+    ("720", "There are 720 ways to arrange the letters.\n\nLet me know if you have any other questions!"),
+    ("18", "#### 18"),
+    ("8", "**8**"),
+    # SmolLM2-135M-Instruct on GSM8K / MATH-500 (thinkforge generate, greedy): endings it writes
+    ("18", "Therefore, Janet makes $18 every day at the farmers' market."),
+    ("3", "So, the robe takes a total of 3 bolts of fiber."),
+    ("70000", "So, Josh made a profit of $70,000."),
+]
+
+# (gold, final sentence) where the sentence has an answer marker; read as before, refined to its value.
+MARKED_ENDINGS = [
+    ("720", "I think the answer is definitely \\(720\\)."),
+    ("12", "The answer is indeed 12."),
+    ("120", "The answer is 3 * 40 = 120 miles."),
+    ("34", "Final Answer: The largest $n$ is 34."),  # MV
+    ("19", "Final Answer: The maximum number of points that could be in the domain of $f(x)$ is 19."),  # MV
+    ("120", "Final Answer: The volume of $ABCDEFGH$ is 120. I hope it is correct."),  # MV (issue #7)
+    ("3", "Final Answer: Jane started growing Sphere 3 hours ago. I hope it is correct."),  # MV
+    ("0", "So the os then when we 9/3 we get 8 so the answer is 0"),  # LE
+]
+
+CUT = " Let me double-check this by computing the"
+
+
+def _ids(rows: list[tuple[str, str]]) -> list[str]:
+    return [f"{g!r}~{e[-40:]!r}" for g, e in rows]
+
+
+@pytest.mark.parametrize("gold,ending", PROSE_ENDINGS + MARKED_ENDINGS, ids=_ids(PROSE_ENDINGS + MARKED_ENDINGS))
+def test_complete_response_passes_bare_and_after_reasoning(gold: str, ending: str) -> None:
+    for response in (ending, REASONING * 3 + "\n" + ending, "<think>\n" + REASONING * 3 + "</think>\n\n" + ending):
+        verdict = grade_answer(gold, response)
+        assert verdict.status == "pass", (response[-80:], verdict.extracted, verdict.detail)
+
+
+UNMARKED = [row for row in PROSE_ENDINGS if "\\boxed" not in row[1]]  # a box is read wherever the response ends
+
+
+@pytest.mark.parametrize("gold,ending", UNMARKED, ids=_ids(UNMARKED))
+def test_same_statement_in_a_cut_off_response_never_passes(gold: str, ending: str) -> None:
+    mid_sentence = grade_answer(gold, REASONING + ending + CUT)
+    assert mid_sentence.status == "no_answer" and "mid-sentence" in mid_sentence.detail["reason"]
+    assert grade_answer(gold, "<think>\n" + REASONING + ending).status == "truncated"
+    assert grade_answer(gold, REASONING + ending, truncated=True).status == "truncated"
+    assert grade_answer(gold, REASONING + ending, strict=True).status == "no_answer"
+
+
+@pytest.mark.parametrize("gold,ending", MARKED_ENDINGS, ids=_ids(MARKED_ENDINGS))
+def test_marked_statement_in_a_cut_off_response_never_passes(gold: str, ending: str) -> None:
+    assert grade_answer(gold, "<think>\n" + REASONING + ending).status == "truncated"
+    assert grade_answer(gold, REASONING + ending, truncated=True).status == "truncated"
+
+
+# (gold, complete response, expected status): the final statement decides, wrong values stay wrong
+MUST_NOTS = [
+    ("5", "So the value of k is 500.", "wrong"),
+    ("123456", "So the total is 123,460.", "wrong"),
+    ("(1, 3)", "So the point is $(3, 1)$.", "wrong"),
+    ("5", "It is either 5 or 6.", "no_answer"),  # a hedge
+    ("5", "So $x = 5$ or $x = 6$.", "no_answer"),
+    ("5", "Would the answer be 5?", "no_answer"),  # a question states nothing
+    ("5", "First, 2 + 3 = 5. Then we multiply by 4 to get", "no_answer"),  # a stray number in a cut response
+    ("5", "We have \\[ x = 5", "no_answer"),  # an open display
+    ("5", "So the answer is...", "no_answer"),
+    ("17", "<think>So it is 17.</think>\n\nTherefore, the value is 18.", "wrong"),  # never from the thoughts
+    ("17", "<think>So it is 17.</think>\n\nI hope this helps.", "no_answer"),
+]
+
+
+@pytest.mark.parametrize("gold,response,status", MUST_NOTS)
+def test_prose_reading_keeps_the_must_nots(gold: str, response: str, status: str) -> None:
+    assert grade_answer(gold, response).status == status
+
+
+@pytest.mark.parametrize(
+    "text,complete",
+    [
+        ("The answer is 5.", True),
+        ("So $x = 5$", True),
+        ("\\[ x = 5 \\]", True),
+        ("**14**", True),
+        ("#### 14", True),
+        ("Is it 5?", True),
+        ("So the answer is", False),
+        ("The total is 14, but", False),
+        ("The total is 14", False),
+        ("We get \\[ x = 5", False),
+        ("Thus $x = 5", False),
+        ("So the answer is...", False),
+        ("", False),
+    ],
+)
+def test_a_response_is_complete_only_when_its_last_sentence_ends(text: str, complete: bool) -> None:
+    assert ends_complete(text) is complete
+
+
+@pytest.mark.parametrize(
+    "sentence,value",
+    [
+        ("Therefore, the value of $k$ is $5$.", "5"),
+        ("So, I'm confident that 38 is the correct answer.", "38"),
+        ("The answer is 12 because each pair is counted twice.", "12"),
+        ("The area is 12 square units, which is 3 times the original.", "12"),
+        ("There are 12 apples and 3 pears.", "12"),
+        ("The roots are 2 and 5.", "2, 5"),
+        ("It costs \\$24.50.", "\\$24.50"),
+        ("In the 3rd round she scores 40.", "40"),
+        ("No value here.", None),
+    ],
+)
+def test_the_value_a_sentence_states(sentence: str, value: str | None) -> None:
+    assert statement_value(sentence) == value
+
+
+def test_filler_after_the_answer_is_skipped_but_not_far_back() -> None:
+    assert prose_answer("So the total is 42. I hope it is correct. Let me know!") == "42"
+    far = "The total is 42. " + "Some words here. " * 5
+    assert prose_answer(far) is None
