@@ -17,6 +17,8 @@ THOUGHT_CLOSE = ("</think>", "<|end_of_thought|>")
 #: Markers that open a thought section.
 THOUGHT_OPEN = ("<think>", "<|begin_of_thought|>")
 _SOLUTION_TAGS = ("<|begin_of_solution|>", "<|end_of_solution|>")
+#: Chat-template tokens that end the model's turn; text after one is a turn the model made up.
+_TURN_END_RE = re.compile(r"<\|(?:im_start|im_end|endoftext|eot_id|end_of_text|start_header_id)\|>|</s>")
 
 Source = Literal["boxed", "phrase", "prose", "last_number", "lone_letter", "leading_letter", "given"]
 
@@ -74,6 +76,9 @@ def answer_region(text: str, truncated: bool = False) -> AnswerRegion:
         region = text
     for tag in _SOLUTION_TAGS:
         region = region.replace(tag, "\n")
+    turn_end = _TURN_END_RE.search(region)
+    if turn_end:  # the model went on to write the next chat turn itself: that is not its answer
+        region = region[: turn_end.start()]
     return AnswerRegion(text=region)
 
 
@@ -307,7 +312,7 @@ def ends_complete(region: str) -> bool:
 
 def _candidates(masked: str, spans: list[str]) -> list[_Candidate]:
     found = [
-        _Candidate(m.start(), m.end(), spans[int(m.group(1))])
+        _Candidate(m.start(), m.end(), spans[int(m.group(1))].rstrip(",;").strip())  # "$\\frac13,$"
         for m in _PLACEHOLDER_RE.finditer(masked)
         if not _VARIABLE_RE.match(spans[int(m.group(1))])  # "$k$" names a variable, it is not the value
     ]

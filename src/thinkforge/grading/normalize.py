@@ -31,7 +31,7 @@ _TRAILING_UNIT_RE = re.compile(
     rf"^(.*?\d)\s*\\text\{{\s*{_UNIT_WORDS}(?:\s+{_UNIT_WORDS})*\s*\}}{_UNIT_POWER}"
     rf"|^([-+]?\d[\d,]*(?:\.\d+)?)(?:\s+|(?=[a-zA-Z]{{2}})){_UNIT_WORDS}(?:\s+{_UNIT_WORDS})*{_UNIT_POWER}"
 )
-_TEXT_ALIASES_RE = re.compile(r"\\(?:textnormal|textrm|mbox)\s*\{")
+_TEXT_ALIASES_RE = re.compile(r"\\(?:textnormal|textrm|textbf|textit|mbox)\s*\{")
 _CURRENCY_RE = re.compile(r"^(?:\\\$|\$|€|£)\s*(?=[-+]?\.?\d)")
 _NOT_WORDS = r"(?!(?:and|or|to|plus|minus|times|over|divided|by|mod|pi|sqrt|e|i|x|y|z|n)\b)"
 _WORDS_AFTER_NUMBER_RE = re.compile(
@@ -158,7 +158,7 @@ def strip_unit(answer: str) -> str:
     and so dropped the variable from answers such as ``\\frac{1}{\\sqrt{2}}c``. A lone one-letter
     ``\\mathrm{e}`` is a constant, not a unit.
     """
-    text = answer.strip()
+    text = _TEXT_ALIASES_RE.sub(r"\\text{", answer.strip())
     m = _RAW_UNITS_RE.match(text)
     if m and m.group(1).strip():
         groups = re.findall(_UNIT_GROUP, m.group(2))
@@ -169,7 +169,7 @@ def strip_unit(answer: str) -> str:
     m = _TRAILING_UNIT_RE.match(text)
     if m and m.group(2):  # a bare unit word after a plain number
         return m.group(2)
-    return text
+    return answer.strip()
 
 
 def normalize(answer: str) -> str:
