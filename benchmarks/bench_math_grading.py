@@ -205,17 +205,23 @@ def table_cases() -> dict[str, list[Case]]:
     sys.path.insert(0, str(REPO / "tests" / "grading"))
     import _math_cases as tables  # noqa: PLC0415 - the test tables, read only here
     import test_prose as prose  # noqa: PLC0415
+    import test_public_suites as suites  # noqa: PLC0415
 
     pairs = [Case("table", "pairs", g, a, e == "pass") for g, a, e in tables.ALL_PAIRS]
     responses = [Case("table", "prose", g, tables.REASONING + e, True) for g, e in prose.PROSE_ENDINGS + prose.MARKED_ENDINGS]
     responses += [Case("table", "prose_cut", g, tables.REASONING + e + prose.CUT, False) for g, e in prose.UNMARKED]
     responses += [Case("table", "prose_unclosed", g, "<think>\n" + tables.REASONING + e, False) for g, e in prose.UNMARKED]
     responses += [Case("table", "must_not", g, r, s == "pass") for g, r, s in prose.MUST_NOTS]
-    return {"pairs": pairs, "prose responses": responses}
+    public = [Case("suite", "public", g, r, bool(expected)) for g, r, _, expected in suites.SUITE_RESPONSES]
+    return {"pairs": pairs, "prose responses": responses, "public suites": public}
 
 
 def report_tables() -> None:
-    """Accuracy of both graders on the test tables (pairs graded as extracted answers, like the tests)."""
+    """Accuracy of both graders on the test tables (pairs graded as extracted answers, like the tests).
+
+    The public-suite rows are scored against the suites' own expectations, so a policy difference
+    (docs/grading.md) counts against thinkforge there.
+    """
     from math_verify import parse, verify
 
     print(f"\n{'test table':<20}{'n':>6}{'Math-Verify':>13}{'thinkforge':>12}")
