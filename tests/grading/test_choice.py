@@ -91,6 +91,7 @@ CASES = [
     ("ABCD", "B", "A good approach is to compare the shifts. I think this is about DNA.", "no_answer", None),
     ("ABCD", "B", LONG + "it's A good idea to check the DEPT data again.", "no_answer", None),
     ("ABCD", "B", "Both are fine. A. Smith says so", "no_answer", None),
+    ("ABCD", "B", "A. The diene is s-trans.\nB. The DEPT data fit.\nC. The shift is wrong.", "no_answer", None),
     ("ABCD", "B", "<think>B. because it fits</think>\nI cannot decide.", "no_answer", None),
 ]
 

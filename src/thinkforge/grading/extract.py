@@ -291,6 +291,15 @@ def _delimiters_balanced(text: str) -> bool:
     )
 
 
+def _tail(region: str) -> str:
+    """The last ``ProseAnswerDefaults.tail_chars`` of a region, starting at a paragraph break when there is one."""
+    if len(region) <= PROSE.tail_chars:
+        return region
+    tail = region[-PROSE.tail_chars :]
+    cut = tail.find("\n\n")
+    return tail[cut + 2 :] if cut >= 0 else tail
+
+
 def ends_complete(region: str) -> bool:
     """Whether a response ends as a finished statement, not cut mid-sentence.
 
@@ -298,7 +307,7 @@ def ends_complete(region: str) -> bool:
     with every math delimiter closed; or the last line is a lone value (``14``, ``**14**``, ``$x = 7$``).
     Cut: anything else (``… so the answer is``, ``… = 12``, ``…``, an open ``\\[``).
     """
-    text = _currency_dollars(region.rstrip())
+    text = _currency_dollars(_tail(region.rstrip()))
     text = re.sub(r"(?:\*\*|__|[*_`\"'”’]|\s)+$", "", text)
     if not text or text.endswith(("...", "…")) or not _delimiters_balanced(text):
         return False
@@ -394,8 +403,7 @@ def prose_answer(region: str) -> str | None:
     Reads the last sentences (``ProseAnswerDefaults.max_sentences``), skipping those with no value ("I hope it
     is correct.") and questions; the caller checks first that the response is complete (:func:`ends_complete`).
     """
-    tail = region[-PROSE.tail_chars :]
-    sentences = _sentences(_currency_dollars(tail))
+    sentences = _sentences(_currency_dollars(_tail(region)))
     for sentence in reversed(sentences[-PROSE.max_sentences :]):
         if sentence.rstrip().endswith("?"):
             continue
@@ -499,6 +507,7 @@ def extract_choice(region: str, letters: str, *, strict: bool = False) -> Extrac
             return Extraction(lone.group(1), "lone_letter")
     if not strict:
         leading = re.match(rf"^\W*?(?:\*\*)?([{cls}])(?:\*\*)?\s*[.):]\s", _unwrap(region).strip() + " ")
-        if leading and not _hedge(letters).match(text.strip(), leading.end() - 1):
-            return Extraction(leading.group(1), "leading_letter")
+        listed = re.findall(rf"^\W*?(?:\*\*)?([{cls}])(?:\*\*)?\s*[.):]\s", text, re.MULTILINE)
+        if leading and len(set(listed)) <= 1 and not _hedge(letters).match(text.strip(), leading.end() - 1):
+            return Extraction(leading.group(1), "leading_letter")  # not "A. … \nB. …": a list of the options
     return Extraction(None)
