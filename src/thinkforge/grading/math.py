@@ -94,8 +94,8 @@ def align_forms(gold: str, pred: str) -> tuple[str, str]:
     """
     if _RELATION_RE.search(pred) and not _RELATION_RE.search(gold):
         pred = ", ".join(final_side(item) for item in split_top_level(pred))
-    if _RELATION_RE.search(gold) and not re.search(r"=|<|>|\\[lg]eq?\b|\\neq", pred) and "\\approx" in gold:
-        gold = final_side(gold)
+    if "\\approx" in gold and not re.search(r"=|<|>|\\[lg]eq?\b|\\neq", pred):
+        gold = final_side(gold)  # a gold "\\frac13 \\approx 0.33" is its exact side
     gold_number = parse_number(normalize(gold)) is not None
     pred_number = parse_number(normalize(pred)) is not None
     if gold_number:  # "0,111" for 0.111: a leading 0 never groups thousands
