@@ -142,6 +142,8 @@ def test_a_response_is_complete_only_when_its_last_sentence_ends(text: str, comp
         ("The roots are 2 and 5.", "2, 5"),
         ("It costs \\$24.50.", "\\$24.50"),
         ("In the 3rd round she scores 40.", "40"),
+        ("The score is 12 out of 15.", "12"),
+        ("So the sum is 3 + 4 = 7.", "7"),
         ("No value here.", None),
     ],
 )

@@ -248,7 +248,7 @@ _PLAIN_VALUE_RE = re.compile(
 )
 # Words that state a value: "k is 5", "there are 14", "3 * 40 = 120", "simplifies to 12".
 _COPULA_RE = re.compile(
-    r"\b(?:is|are|was|were|be|equals?|gives?|get|gets|got|yields?|makes?|becomes?|to|of)\b|=|:", re.IGNORECASE
+    r"\b(?:is|are|was|were|be|equals?|gives?|get|gets|got|yields?|makes?|becomes?|to)\b|=|:", re.IGNORECASE
 )
 _PROSE_REASON_RE = re.compile(r",?\s+(?:since|because|which|where|as\s+(?:it|this|we|the|required))\b", re.IGNORECASE)
 _VARIABLE_RE = re.compile(r"^\s*(?:[a-zA-Z]|\\[a-zA-Z]+)(?:_\{?\w+\}?)?\s*$")
