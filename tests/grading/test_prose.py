@@ -29,6 +29,7 @@ PROSE_ENDINGS = [
     ("24.5", "So he paid $24.50 in total."),
     ("1201_3", "In base 3, the number is 1201_3."),
     ("5\\pi", "So the area of the circle is 5π."),
+    ("\\pi", "So, I'm confident that $\\pi$ is the correct answer."),  # \pi is a value, $k$ a name
     ("2/3", "Therefore, the probability that Alice wins the game is 2/3."),  # MV (issue #1)
     ("12", "Therefore, there are 12 distinct arithmetic sequences that meet the three given conditions. I hope it is correct."),  # MV
     ("(7,6)", "So, the ordered pair $(x, y)$ that solves the system is $(7, 6)$."),  # MV (issue #3)
