@@ -251,7 +251,7 @@ _COPULA_RE = re.compile(
     r"\b(?:is|are|was|were|be|equals?|gives?|get|gets|got|yields?|makes?|becomes?|to)\b|=|:", re.IGNORECASE
 )
 _PROSE_REASON_RE = re.compile(r",?\s+(?:since|because|which|where|as\s+(?:it|this|we|the|required))\b", re.IGNORECASE)
-_VARIABLE_RE = re.compile(  # a lone letter names a variable; \\pi, \\infty, \\emptyset are values
+_VARIABLE_RE = re.compile(  # a lone letter names a variable; \pi, \infty are values
     r"^\s*(?:[a-zA-Z]|\\(?:alpha|beta|gamma|delta|epsilon|varepsilon|zeta|eta|theta|kappa|lambda|mu|nu|xi|rho|"
     r"sigma|tau|phi|varphi|chi|psi|omega))(?:_\{?\w+\}?)?\s*$"
 )
