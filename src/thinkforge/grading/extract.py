@@ -387,7 +387,8 @@ def _sentences(text: str) -> list[str]:
         line = line.strip().lstrip("#>").replace("**", "").strip()
         if line.startswith(("- ", "* ")):
             line = line[2:]
-        units += [u for u in re.split(r"(?<=[.!?。])\s+", line) if u.strip()]
+        # a sentence also ends after math that holds its own period: "… \\[ x = 2. \\] Therefore, …"
+        units += [u for u in re.split(r"(?<=[.!?。])\s+|(?<=\x00)\s+(?=[A-Z])", line) if u.strip()]
     return [_PLACEHOLDER_RE.sub(lambda m: spans[int(m.group(1))].join(("\\(", "\\)")), u) for u in units]
 
 
