@@ -212,6 +212,8 @@ def table_cases() -> dict[str, list[Case]]:
     responses += [Case("table", "prose_cut", g, tables.REASONING + e + prose.CUT, False) for g, e in prose.UNMARKED]
     responses += [Case("table", "prose_unclosed", g, "<think>\n" + tables.REASONING + e, False) for g, e in prose.UNMARKED]
     responses += [Case("table", "must_not", g, r, s == "pass") for g, r, s in prose.MUST_NOTS]
+    # real default-model outputs, graded on their text alone (neither grader is told finish_reason here)
+    responses += [Case("table", "real", g, t, s == "pass") for g, t, _, s in prose.REAL_OUTPUTS]
     public = [Case("suite", "public", g, r, bool(expected)) for g, r, _, expected in suites.SUITE_RESPONSES]
     return {"pairs": pairs, "prose responses": responses, "public suites": public}
 

@@ -39,7 +39,7 @@ PROSE_ENDINGS = [
     ("720", "There are 720 ways to arrange the letters.\n\nLet me know if you have any other questions!"),
     ("18", "#### 18"),
     ("8", "**8**"),
-    # SmolLM2-135M-Instruct on GSM8K / MATH-500 (thinkforge generate, greedy): endings it writes
+    # GSM8K-style endings (the problems' golds, sentences written for this table)
     ("18", "Therefore, Janet makes $18 every day at the farmers' market."),
     ("3", "So, the robe takes a total of 3 bolts of fiber."),
     ("70000", "So, Josh made a profit of $70,000."),
@@ -87,6 +87,27 @@ def test_same_statement_in_a_cut_off_response_never_passes(gold: str, ending: st
 def test_marked_statement_in_a_cut_off_response_never_passes(gold: str, ending: str) -> None:
     assert grade_answer(gold, "<think>\n" + REASONING + ending).status == "truncated"
     assert grade_answer(gold, REASONING + ending, truncated=True).status == "truncated"
+
+
+# Real outputs: SmolLM2-135M-Instruct (the default model) on the first GSM8K test problems, greedy, 300 new
+# tokens (`thinkforge generate --task gsm8k --limit 6 --temperature 0 --system-prompt none`); long ones
+# shortened at the front. (gold, text, finish_reason, status).
+REAL_OUTPUTS = [
+    ("18", "… per day.\n\nTo find the total number of dollars she makes every day, we need to add the number of eggs she lays each day and the number of days she lays each day. So, 18 eggs * 3 days = 54 eggs per day + 3 days = 62 eggs per day.\n\nSo, Janet makes 62 eggs per", "length", "truncated"),  # gsm8k/0: the gold is a stray number
+    ("3", "A robe takes 2 bolts of blue fiber and 1 bolt of white fiber.", "stop", "wrong"),  # gsm8k/1
+    ("70000", "… the original price and the new price: 80,000 - 80,000 = 0.000000000000000000000000000000000000000000", "length", "truncated"),  # gsm8k/2
+    ("540", "…  So, James runs 1 / 3 = 1.  So, James runs 1 / 3 = 1.  So, James runs 1 / 3 = 1.  So, James runs", "length", "truncated"),  # gsm8k/3
+    ("20", "The amount of feed needed to feed 20 chickens is 20 * 3 = 60 cups of feed.", "stop", "wrong"),  # gsm8k/4: 20 is a stray number
+    ("64", "… do this by dividing 100 by 1. This gives us 100.\n\nSo, 100 seconds is 100% of the price. So, 100% of the price is 100.\n\nNow, we need to find out how many seconds it takes for one second to cost 100%. We can do this by dividing 100 by 1. This gives us 100.\n\nSo", "length", "truncated"),  # gsm8k/5
+]
+
+
+@pytest.mark.parametrize("gold,text,finish_reason,status", REAL_OUTPUTS)
+def test_real_model_outputs(gold: str, text: str, finish_reason: str, status: str) -> None:
+    verdict = grade_answer(gold, text, truncated=finish_reason == "length")
+    assert verdict.status == status, (verdict.extracted, verdict.detail)
+    if finish_reason == "length":  # cut mid-sentence too: even without the flag no number is read
+        assert grade_answer(gold, text).status == "no_answer"
 
 
 # (gold, complete response, expected status): the final statement decides, wrong values stay wrong
