@@ -89,9 +89,10 @@ def test_marked_statement_in_a_cut_off_response_never_passes(gold: str, ending: 
     assert grade_answer(gold, REASONING + ending, truncated=True).status == "truncated"
 
 
-# Real outputs: SmolLM2-135M-Instruct (the default model) on the first GSM8K test problems, greedy, 300 new
-# tokens (`thinkforge generate --task gsm8k --limit 6 --temperature 0 --system-prompt none`); long ones
-# shortened at the front. (gold, text, finish_reason, status).
+# Real outputs: SmolLM2-135M-Instruct (the default model) on the first GSM8K and MATH-500 test problems,
+# greedy, 300 new tokens (`thinkforge generate --task gsm8k|math500 --limit 6 --temperature 0 --system-prompt
+# none`); long ones shortened at the front. (gold, text, finish_reason, status). The small model answers none
+# right: every complete one is graded wrong (or no_answer: no value stated), every cut one truncated.
 REAL_OUTPUTS = [
     ("18", "… per day.\n\nTo find the total number of dollars she makes every day, we need to add the number of eggs she lays each day and the number of days she lays each day. So, 18 eggs * 3 days = 54 eggs per day + 3 days = 62 eggs per day.\n\nSo, Janet makes 62 eggs per", "length", "truncated"),  # gsm8k/0: the gold is a stray number
     ("3", "A robe takes 2 bolts of blue fiber and 1 bolt of white fiber.", "stop", "wrong"),  # gsm8k/1
@@ -99,6 +100,13 @@ REAL_OUTPUTS = [
     ("540", "…  So, James runs 1 / 3 = 1.  So, James runs 1 / 3 = 1.  So, James runs 1 / 3 = 1.  So, James runs", "length", "truncated"),  # gsm8k/3
     ("20", "The amount of feed needed to feed 20 chickens is 20 * 3 = 60 cups of feed.", "stop", "wrong"),  # gsm8k/4: 20 is a stray number
     ("64", "… do this by dividing 100 by 1. This gives us 100.\n\nSo, 100 seconds is 100% of the price. So, 100% of the price is 100.\n\nNow, we need to find out how many seconds it takes for one second to cost 100%. We can do this by dividing 100 by 1. This gives us 100.\n\nSo", "length", "truncated"),  # gsm8k/5
+    # the first MATH-500 problems, same settings
+    ("\\text{Evelyn}", "The student with the greatest average speed is the student with the greatest average speed.", "stop", "no_answer"),  # algebra/1349
+    ("p - q", "… = \\frac{1 + (1/p)^3}{1 + (1/p)^3} = \\frac{1 + (1/p)^3}{1 + (1/p)^3} = \\frac{1 + (1/p)^", "length", "truncated"),  # intermediate_algebra/1994
+    ("\\left( 3, \\frac{\\pi}{2} \\right)", "The point $(0,3)$ in rectangular coordinates is $(0,3)$ in polar coordinates.", "stop", "wrong"),  # precalculus/807
+    ("\\frac{14}{3}", "The answer is 1.", "stop", "wrong"),  # algebra/2584
+    ("42", "The perimeter of a regular hexagon is 6 times the perimeter of any triangle. This is because the perimeter of a triangle is calculated by multiplying the sum of its sides by the sine of one angle. In this case, the perimeter of a regular hexagon is 6 times the perimeter of any triangle.", "stop", "wrong"),  # prealgebra/1622
+    ("9", "196 = 196 × 1 = 196 × 1 = 196\n\nThe answer is 196.", "stop", "wrong"),  # number_theory/572
 ]
 
 
