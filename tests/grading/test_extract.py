@@ -77,6 +77,9 @@ REASONING_CASES = [
     ("<think>" + THINK + "</think>\nThe answer is 99", "99", "pass"),
     # a separate-reasoning server: the text holds only the answer
     ("The answer is $\\boxed{99}$.", "99", "pass"),
+    # a base model that writes the next chat turn itself: its answer ends at the turn token
+    ("So the answer is 99. <|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\nThe answer is 4.", "99", "pass"),
+    ("Thus the total is 99.<|endoftext|>The answer is 4.", "99", "pass"),
 ]
 
 
