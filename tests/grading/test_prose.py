@@ -129,6 +129,10 @@ MUST_NOTS = [
     ("5", "First, 2 + 3 = 5. Then we multiply by 4 to get", "no_answer"),  # a stray number in a cut response
     ("5", "We have \\[ x = 5", "no_answer"),  # an open display
     ("5", "So the answer is...", "no_answer"),
+    ("17", "So far 17", "no_answer"),  # a one-line response must open with its value to be a bare answer
+    ("12", "3 * 4 =", "no_answer"),
+    ("12", "12", "pass"),  # a response that is only its answer
+    ("28\\%", "28 percent", "pass"),
     ("17", "<think>So it is 17.</think>\n\nTherefore, the value is 18.", "wrong"),  # never from the thoughts
     ("17", "<think>So it is 17.</think>\n\nI hope this helps.", "no_answer"),
 ]

@@ -20,7 +20,7 @@ _SOLUTION_TAGS = ("<|begin_of_solution|>", "<|end_of_solution|>")
 #: Chat-template tokens that end the model's turn; text after one is a turn the model made up.
 _TURN_END_RE = re.compile(r"<\|(?:im_start|im_end|endoftext|eot_id|end_of_text|start_header_id)\|>|</s>")
 
-Source = Literal["boxed", "phrase", "prose", "last_number", "lone_letter", "leading_letter", "given"]
+Source = Literal["boxed", "phrase", "prose", "bare", "last_number", "lone_letter", "leading_letter", "given"]
 
 
 @dataclass(frozen=True)
@@ -218,6 +218,9 @@ def extract_math_answer(region: str, fallback: str = "none", *, strict: bool = F
         return Extraction(phrase, "phrase")
     reason = ""
     if not strict:
+        bare = bare_answer(region)
+        if bare is not None:
+            return Extraction(bare, "bare")
         if ends_complete(region):
             prose = prose_answer(region)
             if prose is not None:
@@ -399,6 +402,25 @@ _PROSE_HEDGE_RE = re.compile(rf"{_HEDGE_VALUE}\s*,?\s+or\s+(?:maybe\s+|perhaps\s
 def _is_hedge(sentence: str) -> bool:
     """Two values offered as alternatives ("5 or 6", "$x = 2$ or $x = 3$")."""
     return bool(_PROSE_HEDGE_RE.search(_mask_math(sentence)[0]))
+
+
+_BARE_MAX_CHARS = 80
+
+
+def bare_answer(region: str) -> str | None:
+    """A response that is nothing but its answer: one short line of math or a number with at most one word
+    ("\\frac{10}{9}", "1 000", "28 percent", "$28$ %"); None for anything else."""
+    text = region.strip()
+    if not text or "\n" in text or len(text) > _BARE_MAX_CHARS or not re.match(r"[-+−(\[{$\\\d.√π]", text):
+        return None  # it must open with its value: "So far 17" is not an answer
+    masked = _mask_math(_currency_dollars(text))[0]
+    words = _PROSE_WORD_RE.findall(re.sub(r"\\[a-zA-Z]+", " ", masked))
+    if len(words) > 1 or not re.search(r"\d|\\[a-zA-Z]|\x00", masked):
+        return None
+    answer = text.replace("\\$", "").replace("$", "").strip()
+    if not answer.endswith(("...", "…", "\\dots", "\\ldots")):  # an ellipsis is part of the answer
+        answer = answer.rstrip(".,;").strip()  # sentence punctuation is not: "$\\frac{1}{3},$"
+    return answer or None
 
 
 def prose_answer(region: str) -> str | None:
