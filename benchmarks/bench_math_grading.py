@@ -10,11 +10,22 @@ several kilobytes of reasoning (real MATH solution text) followed by a final ans
 - ``wrong_after_think`` the gold boxed inside the thoughts, a wrong final answer        → should fail
 - ``truncated``        the thought section never closes; the gold appears as a stray number → should fail
 
+A second, prose-answer set ends each response with a plain sentence instead of a box (Grading III):
+
+- ``prose_correct``    "Therefore, the value of k is 42." / "So she has 42 apples." … (no marker)     → should pass
+- ``prose_marked``     "The answer is indeed 42." / "I think the answer is definitely \\(42\\)."   → should pass
+- ``prose_wrong``      the same sentences with a wrong value                              → should fail
+- ``prose_cut``        the correct sentence, then a sentence cut mid-way                    → should fail
+- ``prose_unclosed``   the correct sentence inside a thought section that never closes   → should fail
+
+``--tables`` also grades the regression tables of ``tests/grading`` (pairs, and prose responses with their
+cut-off twins) with both graders and prints the accuracy on each.
+
 Math-Verify is run as users call it: ``verify(parse(f"${gold}$"), parse(response))`` with its default
 (signal-based) timeouts, in this process. thinkforge runs ``grade_answer(gold, response)`` single-process,
 and with ``--workers N`` also through ``grade_many`` over N processes.
 
-    .venv/bin/python benchmarks/bench_math_grading.py [--n-math 400] [--workers 2] [--seed 0]
+    .venv/bin/python benchmarks/bench_math_grading.py [--n-math 400] [--workers 2] [--seed 0] [--tables]
 """
 
 from __future__ import annotations
@@ -143,6 +154,88 @@ def build_cases(golds: list[tuple[str, str]], solutions: list[str], rng: random.
     return cases
 
 
+PROSE_COMPLETE = [
+    "Therefore, the value of k is {p}.",
+    "So, the number of students in the club is {p}.",
+    "So, I'm confident that {p} is the correct answer.",
+    "So the sum is \\(x + y + z = {m}\\).",
+    "Thus we get\n\\[ f(3) = {m} \\]",
+    "So she has {p} apples left.\n\nI hope this helps!",
+]
+PROSE_MARKED = ["The answer is indeed {p}.", "I think the answer is definitely \\({m}\\)."]
+CUT_TAIL = " Let me double-check this by computing the"
+
+
+def prose_forms(gold: str) -> tuple[str, str] | None:
+    """(plain-text form, LaTeX form) of a gold a model would write in a sentence; None for other golds."""
+    if _INT.match(gold) or re.fullmatch(r"-?\d+\.\d+", gold):
+        return gold, gold
+    m = _FRAC.match(gold)
+    if m:
+        return f"{m.group(1)}{m.group(2)}/{m.group(3)}", gold
+    if len(gold) < 40 and "\\text" not in gold and "," not in gold and "=" not in gold and "\\le" not in gold:
+        return f"${gold}$", gold
+    return None
+
+
+def build_prose_cases(golds: list[tuple[str, str]], solutions: list[str], rng: random.Random) -> list[Case]:
+    """The prose-answer set: complete responses that end in a sentence, and their wrong and cut-off twins."""
+    cases: list[Case] = []
+    for source, gold in golds:
+        forms = prose_forms(gold)
+        if forms is None:
+            continue
+        plain, latex = forms
+        think = reasoning(rng, solutions)[: TARGET_BYTES // 2]
+        complete = rng.choice(PROSE_COMPLETE).format(p=plain, m=latex)
+        marked = rng.choice(PROSE_MARKED).format(p=plain, m=latex)
+        other = wrong(gold)
+        wrong_forms = prose_forms(other) or (other, other)
+        body = f"<think>\n{think}\n</think>\n\nSummary of the solution.\n\n"
+        cases.append(Case(source, "prose_correct", gold, body + complete, True))
+        cases.append(Case(source, "prose_marked", gold, body + marked, True))
+        cases.append(Case(source, "prose_wrong", gold, body + rng.choice(PROSE_COMPLETE).format(p=wrong_forms[0], m=wrong_forms[1]), False))
+        cases.append(Case(source, "prose_cut", gold, body + complete + CUT_TAIL, False))
+        cases.append(Case(source, "prose_unclosed", gold, f"<think>\n{think}\n\n{complete}", False))
+    return cases
+
+
+def table_cases() -> dict[str, list[Case]]:
+    """The regression tables of tests/grading as labelled cases: pairs (bare answers) and prose responses."""
+    sys.path.insert(0, str(REPO / "tests" / "grading"))
+    import _math_cases as tables  # noqa: PLC0415 - the test tables, read only here
+    import test_prose as prose  # noqa: PLC0415
+    import test_public_suites as suites  # noqa: PLC0415
+
+    pairs = [Case("table", "pairs", g, a, e == "pass") for g, a, e in tables.ALL_PAIRS]
+    responses = [Case("table", "prose", g, tables.REASONING + e, True) for g, e in prose.PROSE_ENDINGS + prose.MARKED_ENDINGS]
+    responses += [Case("table", "prose_cut", g, tables.REASONING + e + prose.CUT, False) for g, e in prose.UNMARKED]
+    responses += [Case("table", "prose_unclosed", g, "<think>\n" + tables.REASONING + e, False) for g, e in prose.UNMARKED]
+    responses += [Case("table", "must_not", g, r, s == "pass") for g, r, s in prose.MUST_NOTS]
+    # real default-model outputs, graded on their text alone (neither grader is told finish_reason here)
+    responses += [Case("table", "real", g, t, s == "pass") for g, t, _, s in prose.REAL_OUTPUTS]
+    public = [Case("suite", "public", g, r, bool(expected)) for g, r, _, expected in suites.SUITE_RESPONSES]
+    return {"pairs": pairs, "prose responses": responses, "public suites": public}
+
+
+def report_tables() -> None:
+    """Accuracy of both graders on the test tables (pairs graded as extracted answers, like the tests).
+
+    The public-suite rows are scored against the suites' own expectations, so a policy difference
+    (docs/grading.md) counts against thinkforge there.
+    """
+    from math_verify import parse, verify
+
+    print(f"\n{'test table':<20}{'n':>6}{'Math-Verify':>13}{'thinkforge':>12}")
+    for name, cases in table_cases().items():
+        bare = name == "pairs"
+        mv = [bool(verify(parse(f"${c.gold}$"), parse(f"${c.response}$" if bare else c.response))) for c in cases]
+        tf = [grade_answer(c.gold, c.response, answers_only=bare).passed for c in cases]
+        mv_acc = sum(m == c.should_pass for m, c in zip(mv, cases)) / len(cases)
+        tf_acc = sum(t == c.should_pass for t, c in zip(tf, cases)) / len(cases)
+        print(f"{name:<20}{len(cases):>6}{mv_acc:>13.1%}{tf_acc:>12.1%}")
+
+
 def run_math_verify(cases: list[Case]) -> tuple[list[bool], float]:
     from math_verify import parse, verify
 
@@ -171,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=0, help="also time grade_many over N processes")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--show", type=int, default=8, help="disagreements to print")
+    parser.add_argument("--tables", action="store_true", help="also grade the regression tables of tests/grading")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     logging.getLogger("math_verify").setLevel(logging.CRITICAL)
@@ -178,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     golds, solutions = load_golds(args.n_math, rng)
     cases = build_cases(golds, solutions, rng)
+    cases += build_prose_cases(golds, solutions, rng)
     mean_kb = sum(len(c.response) for c in cases) / len(cases) / 1024
     print(f"{len(cases)} labelled responses from {len(golds)} golds, mean {mean_kb:.1f} KB, seed {args.seed}")
 
@@ -210,6 +305,11 @@ def main(argv: list[str] | None = None) -> int:
         mv_only += [cases[i] for i in only_mv]
         tf_only += [(cases[i], tf_status[i]) for i in only_tf]
         print(f"{kind:<20}{len(idx):>6}{len(mv_right):>10}{len(tf_right):>10}{len(only_mv):>9}{len(only_tf):>9}")
+    for label, prefix in (("boxed set", False), ("prose-answer set", True)):
+        idx = [i for i, c in enumerate(cases) if c.kind.startswith("prose") == prefix]
+        mv_acc = sum(mv[i] == cases[i].should_pass for i in idx) / len(idx)
+        tf_acc = sum(tf[i] == cases[i].should_pass for i in idx) / len(idx)
+        print(f"accuracy on the {label:<17} ({len(idx)} responses): Math-Verify {mv_acc:.1%}, thinkforge {tf_acc:.1%}")
     statuses = Counter(tf_status)
     print("\nthinkforge statuses:", ", ".join(f"{k} {v}" for k, v in statuses.most_common()))
     print(f"\ncases where Math-Verify is right and thinkforge wrong: {len(mv_only)}")
@@ -218,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"cases where thinkforge is right and Math-Verify wrong: {len(tf_only)}")
     for case, status in tf_only[: args.show]:
         print(f"  [{case.kind}] gold={case.gold!r} thinkforge={status} tail={case.response[-60:]!r}")
+    if args.tables:
+        report_tables()
     return 0
 
 

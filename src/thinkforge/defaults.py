@@ -295,3 +295,16 @@ class EvalDefaults:
 
 
 EVAL = EvalDefaults()
+
+
+@dataclass(frozen=True)
+class ProseAnswerDefaults:
+    """Reading the final answer a complete response states in prose (no box, no "answer is" marker)."""
+
+    #: Characters at the end of the answer region searched for the final statement.
+    tail_chars: int = 2000
+    #: Sentences read back from the end (sentences with no value in them, "I hope it is correct.", are skipped).
+    max_sentences: int = 3
+
+
+PROSE = ProseAnswerDefaults()

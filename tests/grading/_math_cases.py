@@ -43,6 +43,11 @@ MUST_NOT = [  # the original Sky-T1 grader's defects
     ("0.5", "50\\%", W),
     ("1000", "1", W),
     ("12", "0.12", W),
+    ("123456", "123,460", W),
+    ("5", "500 apples", W),
+    ("3.5", "3,500", W),
+    ("x < 2", "x \\le 2", W),
+    ("(1, 2)", "\\begin{pmatrix} 2 \\\\ 1 \\end{pmatrix}", W),
 ]
 
 DECIMALS_FRACTIONS = [
@@ -354,6 +359,163 @@ VARIABLES_NOT_UNITS = [
     ("2e", "2", W),
 ]
 
+# ---- Grading III: equivalence beyond numbers. Rows marked MV come from Math-Verify's test suite
+# (huggingface/Math-Verify tests/test_all.py), rows marked LE from lighteval's extractive-match tests.
+
+RELATIONS = [
+    ("y \\geq 2", "y >= 2", P),
+    ("y \\geq 2", "2 \\leq y", P),
+    ("y \\geq 2", "y > 2", W),
+    ("y \\geq 2", "y \\leq 2", W),
+    ("x \\neq 3", "x != 3", P),
+    ("x \\neq 3", "x \\ne 3", P),
+    ("x \\neq 3", "x = 3", W),
+    ("x < 3", "x \\lt 3", P),  # MV
+    ("x > 5", "x \\gt 5", P),  # MV
+    ("x > 5", "x < 5", W),  # MV
+    ("x \\geq 5", "x \\leq 5", W),  # MV
+    ("x \\leq 5", "5 \\geq x", P),  # MV
+    ("x < 2", "-x > -2", P),
+    ("x < 2", "x > -2", W),  # MV
+    ("x \\le 1", "-x \\ge -1", P),  # MV
+    ("x < 2", "x \\le 2", W),
+]
+
+INTERVALS_AS_INEQUALITIES = [
+    ("x \\in [-3,4]", "-3 \\le x \\le 4", P),
+    ("[-3,4]", "-3 \\le x \\le 4", P),
+    ("[-3,4]", "-3 < x \\le 4", W),
+    ("-3 \\le x \\le 4", "x \\in [-3,4]", P),
+    ("-2 \\le x \\le 7", "x \\in [-2,7]", P),  # MV
+    ("(-\\infty, 2)", "x < 2", P),
+    ("(-\\infty, 2]", "x < 2", W),
+    ("(2, \\infty)", "x > 2", P),
+    ("(2, \\infty)", "x \\geq 2", W),
+    ("[-2, 7]", "x \\in [-2,7]", P),  # MV
+]
+
+VECTORS_MATRICES = [
+    ("\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix}", "\\left[\\begin{array}{cc}1 & 2 \\\\ 3 & 4\\end{array}\\right]", P),  # MV
+    ("\\begin{bmatrix}0 & 0 \\\\ 0 & 0\\end{bmatrix}", "\\begin{pmatrix}0 & 0 \\\\ 0 & 0\\end{pmatrix}", P),  # MV
+    ("\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix}", "\\begin{pmatrix}1 & 2 \\\\ 3 & 5\\end{pmatrix}", W),  # MV
+    ("\\begin{pmatrix}\\frac{1}{2} & \\frac{3}{4} \\\\ \\frac{5}{6} & \\frac{7}{8}\\end{pmatrix}", "\\begin{pmatrix}0.5 & 0.75 \\\\ 0.833333 & 0.875\\end{pmatrix}", P),
+    ("\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}", "(1, 2)", P),
+    ("\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}", "(2, 1)", W),
+    ("\\begin{pmatrix} -1 \\\\ 2 \\\\ 5 \\end{pmatrix}", "(-1, 2, 5)", P),
+    ("\\begin{pmatrix} -1 \\\\ 2 \\\\ 5 \\end{pmatrix}", "(-1, 2)", W),
+    ("(1, 2)", "\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}", P),
+    ("(1, 2)", "\\begin{pmatrix} 1 & 2 \\end{pmatrix}", P),
+    ("\\begin{pmatrix} \\frac{1}{3} \\\\ \\sqrt{2} \\end{pmatrix}", "\\begin{bmatrix} 1/3 \\\\ \\sqrt 2 \\end{bmatrix}", P),
+]
+
+ASSIGNMENTS = [
+    ("7", "x = 7", P),
+    ("\\frac25", "m=\\frac25", P),
+    ("\\frac25", "m=\\frac52", W),
+    ("(5,3)", "(a,b)=(5,3)", P),
+    ("(5,3)", "(a,b)=(3,5)", W),
+    ("3:5", "A:B = 3:5", P),
+    ("3:5", "A:B = 5:3", W),
+    ("11", "x = 5+5+1 = 7 =11", P),  # MV: the last side of a chain
+    ("1", "k=1", P),  # MV
+    ("k=1", "1", P),  # MV
+    ("a +3z = 0", "0", W),  # MV
+    ("2x + z = 1", "1", W),  # MV
+    ("\\text{E}", "E", P),  # MV
+    ("\\text{E}", "F", W),
+    ("\\text{C}", "\\text{(C)}", P),  # MV
+]
+
+PLUS_MINUS_SETS = [
+    ("\\pm 3", "3, -3", P),
+    ("3, -3", "\\pm 3", P),
+    ("\\pm 3", "3", W),
+    ("3 \\pm 2\\sqrt{2}", "3+2\\sqrt{2}, 3-2\\sqrt{2}", P),  # MV
+    ("\\{1\\pm\\sqrt{5},-2\\}", "\\{-2, 1+\\sqrt{5}, 1-\\sqrt{5}\\}", P),  # MV
+    ("\\{4, 9\\}", "4, 9", P),
+    ("\\{4, 9\\}", "9, 4", P),
+    ("\\{4, 9\\}", "4, 8", W),
+]
+
+SEPARATORS = [  # thousands separators and a decimal comma where it cannot group thousands
+    ("27350", "27{,}350", P),
+    ("4500", "4\\,500", P),
+    ("4500", "4 500", P),
+    ("7425000", "7,425,000", P),  # MV
+    ("1000.99", "1,000.99", P),  # MV
+    ("1000", "1 000", P),  # MV
+    ("3.85", "3,85", P),
+    ("3.85", "3,58", W),
+    ("0.111", "0,111", P),  # MV
+    ("1.22", "1,22", P),  # MV
+    ("1000.99", "1000,99", P),  # MV
+    ("3500", "3,500", P),
+    ("3.5", "3,500", W),  # "3,500" groups thousands: never 3.5
+    ("32349", "32, 349", W),  # MV: with a space it is a list
+    ("11111111100", "11,\\! 111,\\! 111,\\! 100", P),  # MV
+]
+
+EQUATIONS_UP_TO_A_FACTOR = [
+    ("3x-2y+z-5=0", "-12x+8y-4z+20=0", P),
+    ("3x-2y+z-5=0", "-12x+8y-4z-20=0", W),
+    ("34x+45y-20z+100=0", "-34x-45y+20z-100=0", P),  # MV
+    ("x^2/4 + y^2/3 = 1", "x^2/16 + y^2/12 = 1/4", P),  # MV
+    ("2x+4y-3=0", "y=-\\frac{1}{2}x+\\frac{3}{4}", P),  # MV
+    ("x-2y+z-1=0", "x-2y+z+1=0", W),
+]
+
+IDENTITIES = [
+    ("\\csc^2 t", "1 + \\cot^2 t", P),
+    ("\\csc^2 t", "\\cot^2 t", W),
+    ("\\sec^2(y)", "\\tan^2(y)+1", P),  # MV
+    ("\\frac{x+2}{7}", "\\frac{x}{7}+\\frac{2}{7}", P),  # MV
+    ("\\sin 2x", "2 \\sin x \\cos x", P),
+    ("x+2n+1", "x+1", W),  # MV
+    ("(a+5)(b+2)", "(+5)(b+2)", W),  # MV
+]
+
+UNICODE_MATH = [
+    ("\\pi", "π", P),
+    ("2\\pi", "2π", P),
+    ("5\\pi", "5π", P),
+    ("5\\pi", "5", W),
+    ("\\frac{\\pi}{2}", "π/2", P),
+    ("\\sqrt{2}", "√2", P),
+    ("2\\sqrt{3}", "2√3", P),
+    ("2\\sqrt{3}", "3√2", W),
+    ("x \\le 3", "x ≤ 3", P),
+    ("x \\ge 3", "x ≥ 3", P),
+    ("x \\ge 3", "x ≤ 3", W),
+    ("x \\neq 2", "x ≠ 2", P),
+    ("-5", "−5", P),
+    ("6", "2 × 3", P),
+    ("(-\\infty, 3]", "(−∞, 3]", P),
+]
+
+APPROXIMATIONS = [  # "a ≈ b": the exact side is the answer
+    ("\\frac{1}{3}", "x = \\frac13 \\approx 0.333", P),
+    ("\\frac{1}{2}", "x = \\frac13 \\approx 0.5", W),
+    ("11", "x\\approx11", P),  # MV
+    ("\\frac{9.5}{3.14159}", "\\frac{9.5}{3.14159} \\approx 3.01", P),  # LE
+    ("\\sqrt{2}", "\\sqrt{2} \\approx 1.41", P),
+    ("\\sqrt{3}", "\\sqrt{2} \\approx 1.41", W),
+]
+
+WORDS_AROUND_VALUES = [
+    ("120", "3 * 40 = 120 miles", P),
+    ("120", "3 * 40 = 121 miles", W),
+    ("12", "12 apples", P),
+    ("12", "13 apples", W),
+    ("35", "35 different outfits", P),
+    ("6", "6 girls", P),
+    ("24.50", "\\$24.50", P),
+    ("24.5", "\\$24.50", P),
+    ("1201_3", "1201_3", P),
+    ("1000.99", "\\$1,000.99", P),  # MV
+    ("5", "500 apples", W),
+    ("125", "125 \\textnormal{ miles}", P),  # MV
+]
+
 ALL_PAIRS = [
     *INTEGERS,
     *MUST_NOT,
@@ -370,6 +532,17 @@ ALL_PAIRS = [
     *TEXT,
     *BASES,
     *VARIABLES_NOT_UNITS,
+    *RELATIONS,
+    *INTERVALS_AS_INEQUALITIES,
+    *VECTORS_MATRICES,
+    *ASSIGNMENTS,
+    *PLUS_MINUS_SETS,
+    *SEPARATORS,
+    *EQUATIONS_UP_TO_A_FACTOR,
+    *IDENTITIES,
+    *UNICODE_MATH,
+    *APPROXIMATIONS,
+    *WORDS_AROUND_VALUES,
 ]
 
 REASONING = (

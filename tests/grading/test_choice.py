@@ -64,12 +64,35 @@ CASES = [
     ("ABCD", "A", LONG + "The answer is A, since it is the only option left.", "pass", "A"),
     ("ABCD", "A", LONG + "The answer is A, and B is a distractor.", "pass", "A"),
     # bug found: with ten options the pronoun "I" was read as choice I
-    ("ABCDEFGHIJ", "I", LONG + "The answer is I think (C).", "no_answer", None),
-    ("ABCDEFGHIJ", "I", LONG + "The correct answer is I believe C", "no_answer", None),
+    ("ABCDEFGHIJ", "I", LONG + "The answer is I think (C).", "wrong", "C"),
+    ("ABCDEFGHIJ", "I", LONG + "The correct answer is I believe C", "wrong", "C"),
     ("ABCDEFGHIJ", "I", LONG + "The answer is I'm fairly sure C.", "no_answer", None),
     ("ABCDEFGHIJ", "I", LONG + "The answer is (I).", "pass", "I"),
     ("ABCDEFGHIJ", "I", LONG + "Answer: I", "pass", "I"),
     ("ABCDEFGHIJ", "I", LONG + "The answer is I because the others fail.", "pass", "I"),
+    # Grading III: first-person statements, adverbs, a response opening with its letter (LE: lighteval's tests)
+    ("ABCD", "C", LONG + "so I believe it's C.", "pass", "C"),
+    ("ABCD", "C", LONG + "So I believe it's C", "pass", "C"),
+    ("ABCD", "A", LONG + "The answer is surely A, not C or D.", "pass", "A"),
+    ("ABCD", "B", "B. because the others contradict the DEPT data.", "pass", "B"),
+    ("ABCD", "B", "**B**. The reason is the s-cis conformation.", "pass", "B"),
+    ("ABCD", "B", LONG + "I think the best choice is B.", "pass", "B"),
+    ("ABCD", "C", LONG + "thinking about it I think the correct answer is C", "pass", "C"),  # LE
+    ("ABCD", "B", "Let's think step by step. It's not A because it doesn't make sense, therefore I think it's B", "pass", "B"),  # LE
+    ("ABCD", "D", "The answer is for sure D, it can't be A or B", "pass", "D"),  # LE
+    ("ABCD", "D", "The answer: D, it doesn't make sense for it to be A or B", "pass", "D"),  # LE
+    ("ABCD", "D", "D. it can't be A or B", "pass", "D"),  # LE
+    ("ABCD", "B", LONG + "I'll go with (B).", "pass", "B"),
+    ("ABCD", "C", LONG + "So I believe it's B.", "wrong", "B"),
+    # still never a stray capital, and a hedge is no answer
+    ("ABCD", "B", LONG + "It's B or C.", "no_answer", None),
+    ("ABCD", "B", LONG + "I think it's B or C.", "no_answer", None),
+    ("ABCD", "B", "B or C. Both fit the data.", "no_answer", None),
+    ("ABCD", "B", "A good approach is to compare the shifts. I think this is about DNA.", "no_answer", None),
+    ("ABCD", "B", LONG + "it's A good idea to check the DEPT data again.", "no_answer", None),
+    ("ABCD", "B", "Both are fine. A. Smith says so", "no_answer", None),
+    ("ABCD", "B", "A. The diene is s-trans.\nB. The DEPT data fit.\nC. The shift is wrong.", "no_answer", None),
+    ("ABCD", "B", "<think>B. because it fits</think>\nI cannot decide.", "no_answer", None),
 ]
 
 
@@ -78,7 +101,32 @@ def test_choice_letter_is_read_from_the_final_answer(letters: str, gold: str, re
     verdict = grade_answer(gold, response, "choice", letters=letters)
     assert (verdict.status, verdict.extracted) == (status, letter), verdict.detail
     assert verdict.passed == (status == "pass")
-    assert verdict.grader == "choice/1"
+    assert verdict.grader == "choice/2"
+
+
+@pytest.mark.parametrize(
+    "response",
+    [LONG + "so I believe it's C.", "C. because the others fail.", LONG + "The answer is surely C."],
+)
+def test_strict_reads_only_marked_letters(response: str) -> None:
+    strict = grade_answer("C", response, "choice", strict=True)
+    assert grade_answer("C", response, "choice").status == "pass"
+    assert strict.status == ("no_answer" if "answer is" not in response else "pass")
+
+
+@pytest.mark.parametrize(
+    "gold,response,status",
+    [
+        ("(B) Marcus", "The answer is B.", "pass"),
+        ("(D) Alina", "D", "pass"),  # LE
+        ("(A) Cecile", "C", "wrong"),  # LE
+        ("C Cecile", "C", "pass"),  # LE
+        ("Alina and the answer is\n(C) Cecile", "C", "pass"),  # LE
+        ("A Peter\nCelina bum", "A", "pass"),  # LE
+    ],
+)
+def test_gold_given_with_its_option_text(gold: str, response: str, status: str) -> None:
+    assert grade_answer(gold, response, "choice").status == status
 
 
 def test_truncated_choice_response_is_truncated_even_with_a_letter() -> None:

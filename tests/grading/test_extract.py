@@ -34,7 +34,7 @@ EXTRACT_CASES = [
     ("**Final Answer**\n\n42", "42"),
     ("**Final Answer** 42", "42"),
     ("### Final Answer\n$\\frac{1}{2}$", "\\frac{1}{2}"),
-    ("**Final Answer**\n\nThe total is 42 apples.", None),  # a heading before prose is not an answer phrase
+    ("**Final Answer**\n\nThe total is 42 apples.", "42"),  # not an answer phrase: the final statement
     ("So the answer is \\(2\\sqrt{3}\\).", "2\\sqrt{3}"),
     ("Thus the answer is \\[\\frac{5}{2}\\]", "\\frac{5}{2}"),
     ("The final answer is $\\$150$.", "\\$150"),
@@ -77,6 +77,9 @@ REASONING_CASES = [
     ("<think>" + THINK + "</think>\nThe answer is 99", "99", "pass"),
     # a separate-reasoning server: the text holds only the answer
     ("The answer is $\\boxed{99}$.", "99", "pass"),
+    # a base model that writes the next chat turn itself: its answer ends at the turn token
+    ("So the answer is 99. <|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\nThe answer is 4.", "99", "pass"),
+    ("Thus the total is 99.<|endoftext|>The answer is 4.", "99", "pass"),
 ]
 
 
@@ -97,7 +100,7 @@ def test_a_response_cut_at_the_token_limit_is_truncated_never_mined() -> None:
     "response,fallback,status,extracted",
     [
         ("She has 3 + 4 = 7 apples, so she pays 7 * 2 = 14 dollars.", "last_number", "pass", "14"),
-        ("She has 3 + 4 = 7 apples, so she pays 7 * 2 = 14 dollars.", "none", "no_answer", None),
+        ("She has 3 + 4 = 7 apples, so she pays 7 * 2 = 14 dollars", "none", "no_answer", None),  # mid-sentence
         ("The total is 1,400 dollars", "last_number", "wrong", "1400"),
         ("#### 14", "last_number", "pass", "14"),
         ("Answer: 14", "last_number", "pass", "14"),

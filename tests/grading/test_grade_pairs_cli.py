@@ -75,11 +75,16 @@ def test_cli_answers_mode_compares_answer_strings(tmp_path: Path, capsys: pytest
 
 
 def test_cli_gsm8k_fallback_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    pairs = _write(tmp_path / "gsm.jsonl", [{"gold": "18", "response": "16 - 3 - 4 = 9 eggs, 9 * 2 = 18 dollars."}])
+    # No closing punctuation: not a complete statement, so only the GSM8K last-number fallback reads it.
+    pairs = _write(tmp_path / "gsm.jsonl", [{"gold": "18", "response": "16 - 3 - 4 = 9 eggs, 9 * 2 = 18 dollars"}])
     assert main(["grade-pairs", str(pairs), "--fallback", "last_number"]) == 0
     assert _lines(capsys.readouterr().out)[0]["status"] == "pass"
     assert main(["grade-pairs", str(pairs)]) == 0
     assert _lines(capsys.readouterr().out)[0]["status"] == "no_answer"
+    # The same sentence, complete: the prose reader takes the last value of the chain (Grading III).
+    complete = _write(tmp_path / "gsm2.jsonl", [{"gold": "18", "response": "16 - 3 - 4 = 9 eggs, 9 * 2 = 18 dollars."}])
+    assert main(["grade-pairs", str(complete)]) == 0
+    assert _lines(capsys.readouterr().out)[0]["status"] == "pass"
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ def test_extracted_answer_is_graded_as_expected(gold: str, answer: str, expected
     verdict = grade_answer(gold, answer, answers_only=True)
     assert verdict.status == expected, verdict.detail
     assert verdict.passed == (expected == "pass")
-    assert verdict.grader == "math/1"
+    assert verdict.grader == "math/2"
 
 
 RESPONSES = [

@@ -9,7 +9,7 @@ from thinkforge.grading.extract import answer_region, extract_choice, letter_in
 from thinkforge.grading.options import ChoiceOptions
 from thinkforge.records import Status, Verdict
 
-GRADER = "choice/1"
+GRADER = "choice/2"
 
 
 def default_letters(n_choices: int) -> str:
@@ -21,7 +21,7 @@ def default_letters(n_choices: int) -> str:
 
 def grade_choice(gold: str, response: str, *, truncated: bool = False, options: ChoiceOptions = ChoiceOptions()) -> Verdict:
     """Grade one multiple-choice response against the correct letter."""
-    gold_letter = letter_in(gold, options.letters)
+    gold_letter = letter_in(gold, options.letters) or extract_choice(gold, options.letters, strict=True).answer
     if gold_letter is None:
         raise ValidationError(f"the gold {gold!r} is not one of the letters {options.letters}", field="gold")
     if options.answers_only:
@@ -31,7 +31,7 @@ def grade_choice(gold: str, response: str, *, truncated: bool = False, options: 
         region = answer_region(response, truncated)
         if region.truncated_reason:
             return _verdict("truncated", None, {"reason": region.truncated_reason})
-        extraction = extract_choice(region.text, options.letters)
+        extraction = extract_choice(region.text, options.letters, strict=options.strict)
         letter, source = extraction.answer, extraction.source
     if letter is None:
         return _verdict("no_answer", None, {"reason": f"no choice letter ({options.letters}) in the final answer"})

@@ -13,6 +13,8 @@ from thinkforge.grading.normalize import (
     Compound,
     base_numeral,
     compound,
+    decimal_comma,
+    final_side,
     is_percent,
     normalize,
     numbers_equal,
@@ -21,11 +23,14 @@ from thinkforge.grading.normalize import (
     strip_delimiters,
     strip_percent,
     strip_unit,
+    split_top_level,
+    unicode_math,
+    vector_as_tuple,
 )
 from thinkforge.grading.options import MathOptions
 from thinkforge.records import Status, Verdict
 
-GRADER = "math/1"
+GRADER = "math/2"
 
 _UNORDERED = ("list", "set")
 
@@ -42,14 +47,15 @@ class Comparison:
 
 def compare_answers(gold: str, pred: str, options: MathOptions = MathOptions()) -> Comparison:
     """Compare an extracted answer with the gold: ``pass``, ``wrong``, ``no_answer``, ``timeout`` or ``error``."""
-    gold_raw = strip_delimiters(gold)
-    pred_raw = strip_delimiters(pred)
+    gold_raw = unicode_math(strip_delimiters(gold))
+    pred_raw = unicode_math(strip_delimiters(pred))
     if not gold_raw:
         return Comparison("error", "guard", {"reason": "the gold answer is empty"})
     if not pred_raw:
         return Comparison("no_answer", "guard", {"reason": "the extracted answer is empty"})
     if len(pred_raw) > GRADING.max_answer_chars:
         return Comparison("wrong", "guard", {"reason": f"answer longer than {GRADING.max_answer_chars} characters"})
+    gold_raw, pred_raw = align_forms(gold_raw, pred_raw)
     if is_percent(pred_raw) and not is_percent(gold_raw):
         pred_raw = strip_percent(pred_raw)  # a unit here, never a factor of 1/100
     gold_norm = normalize(gold_raw)
@@ -73,6 +79,34 @@ def compare_answers(gold: str, pred: str, options: MathOptions = MathOptions()) 
         detail["message"] = result.message
     status: Status = {"equal": "pass", "different": "wrong", "timeout": "timeout", "error": "error"}[result.outcome]  # type: ignore[assignment]
     return Comparison(status, "symbolic", detail)
+
+
+_RELATION_RE = re.compile(r"(?<![<>!\\])=|\\approx(?![a-zA-Z])")
+
+
+def align_forms(gold: str, pred: str) -> tuple[str, str]:
+    """Rewrite both answers into comparable forms where the way of writing differs, not the value.
+
+    - A chain or assignment answering a bare gold is read at its final value: ``3 * 40 = 120`` → ``120``,
+      ``(a,b) = (5,3)`` → ``(5,3)``, ``x = \\frac13 \\approx 0.33`` → ``\\frac13`` (each item of a list on its own).
+    - A decimal comma (``3,85``) where the other side is one number and the comma cannot group thousands.
+    - A one-column / one-row matrix against a tuple: the tuple of its entries.
+    """
+    if _RELATION_RE.search(pred) and not _RELATION_RE.search(gold):
+        pred = ", ".join(final_side(item) for item in split_top_level(pred))
+    if "\\approx" in gold and not re.search(r"=|<|>|\\[lg]eq?\b|\\neq", pred):
+        gold = final_side(gold)  # a gold "\\frac13 \\approx 0.33" is its exact side
+    gold_number = parse_number(normalize(gold)) is not None
+    pred_number = parse_number(normalize(pred)) is not None
+    if gold_number:  # "0,111" for 0.111: a leading 0 never groups thousands
+        pred = decimal_comma(pred) or pred
+    if pred_number:
+        gold = decimal_comma(gold) or gold
+    if pred.lstrip().startswith("("):
+        gold = vector_as_tuple(gold) or gold
+    if gold.lstrip().startswith("("):
+        pred = vector_as_tuple(pred) or pred
+    return gold, pred
 
 
 def fast_equal(gold: str, pred: str, options: MathOptions) -> bool | None:
@@ -146,9 +180,14 @@ def grade_math(gold: str, response: str, *, truncated: bool = False, options: Ma
         region = answer_region(response, truncated)
         if region.truncated_reason:
             return _verdict("truncated", None, {"reason": region.truncated_reason})
-        extraction = extract_math_answer(region.text, options.fallback)
+        extraction = extract_math_answer(region.text, options.fallback, strict=options.strict)
         if extraction.answer is None:
-            return _verdict("no_answer", None, {"reason": "no boxed answer or answer phrase after the reasoning"})
+            reason = extraction.reason or (
+                "no boxed answer or answer phrase after the reasoning"
+                if options.strict
+                else "no boxed answer, answer phrase or stated final value after the reasoning"
+            )
+            return _verdict("no_answer", None, {"reason": reason})
         answer, source = extraction.answer, extraction.source
     comparison = compare_answers(gold, answer, options)
     return _verdict(comparison.status, answer, {"source": source, "path": comparison.path, **comparison.detail})

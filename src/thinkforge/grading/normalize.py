@@ -31,9 +31,95 @@ _TRAILING_UNIT_RE = re.compile(
     rf"^(.*?\d)\s*\\text\{{\s*{_UNIT_WORDS}(?:\s+{_UNIT_WORDS})*\s*\}}{_UNIT_POWER}"
     rf"|^([-+]?\d[\d,]*(?:\.\d+)?)(?:\s+|(?=[a-zA-Z]{{2}})){_UNIT_WORDS}(?:\s+{_UNIT_WORDS})*{_UNIT_POWER}"
 )
+_TEXT_ALIASES_RE = re.compile(r"\\(?:textnormal|textrm|textbf|textit|mbox)\s*\{")
+_CURRENCY_RE = re.compile(r"^(?:\\\$|\$|€|£)\s*(?=[-+]?\.?\d)")
+_NOT_WORDS = r"(?!(?:and|or|to|plus|minus|times|over|divided|by|mod|pi|sqrt|e|i|x|y|z|n)\b)"
+_WORDS_AFTER_NUMBER_RE = re.compile(
+    rf"^([-+]?\d[\d,]*(?:\.\d+)?)\s+(?:{_NOT_WORDS}[a-z][a-z'\-]*\.?\s*)+$"
+)
 _ASSIGN_RE = re.compile(r"^([a-zA-Z]|\\[a-zA-Z]+)(?:_\{?\w+\}?)?\s*=\s*([^=<>]+)$")
 _THOUSANDS_RE = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _THIN_COMMA_RE = re.compile(r"(?<=\d),\\!\s*(?=\d)")
+
+
+_UNICODE = {
+    "π": "\\pi ", "∞": "\\infty ", "≤": "\\le ", "≥": "\\ge ", "≠": "\\neq ", "−": "-", "–": "-",
+    "×": "\\times ", "·": "\\cdot ", "÷": "\\div ", "±": "\\pm ", "∓": "\\mp ", "²": "^2", "³": "^3",
+    "°": "^\\circ", "∪": "\\cup ", "∩": "\\cap ", "∈": "\\in ", "≈": "\\approx ", "\u2009": " ", "\u202f": " ",
+}
+_UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
+_UNICODE_ROOT_RE = re.compile(r"√\s*(\([^()]*\)|\{[^{}]*\}|[0-9.]+|\\?[a-zA-Z]+)")
+
+
+def unicode_math(text: str) -> str:
+    """Unicode math written as LaTeX: ``5π`` → ``5\\pi``, ``√2`` → ``\\sqrt{2}``, ``≤`` → ``\\le``, ``−`` → ``-``."""
+    text = _UNICODE_ROOT_RE.sub(lambda m: "\\sqrt{" + m.group(1).strip("(){}") + "}", text)
+    return _UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], text).strip()
+
+
+_RELATION_SPLIT_RE = re.compile(r"(?<![<>!\\])=(?!=)|\\approx(?![a-zA-Z])")
+
+
+def final_side(answer: str) -> str:
+    """The value a chain ends on: ``3 * 40 = 120`` → ``120``; ``x = \\frac13 \\approx 0.33`` → ``\\frac13`` (the exact side).
+
+    Only ``=`` and ``\\approx`` at the top level (outside brackets) split; inequalities are left whole.
+    """
+    approx = _top_level_positions(answer, r"\\approx(?![a-zA-Z])")
+    exact = answer[: approx[0]] if approx else answer  # what follows an "≈" is a rounding of the exact side
+    cuts = _top_level_positions(exact, r"(?<![<>!\\])=(?!=)")
+    side = exact[cuts[-1] + 1 :].strip() if cuts else exact.strip()
+    if approx and re.fullmatch(r"(?:[a-zA-Z]|\\[a-zA-Z]+)(?:_\{?\w+\}?)?", side):
+        return final_side(answer[approx[0] + len("\\approx") :])  # "x \\approx 11": only the rounding is given
+    return side
+
+
+def _top_level_positions(text: str, pattern: str) -> list[int]:
+    depth_at = [0] * (len(text) + 1)
+    depth = 0
+    for i, ch in enumerate(text):
+        depth_at[i] = depth
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+    return [m.start() for m in re.finditer(pattern, text) if depth_at[m.start()] == 0]
+
+
+_DECIMAL_COMMA_RE = re.compile(r"^(-?)(\d+),(\d+)$")
+
+
+def decimal_comma(answer: str) -> str | None:
+    """``3,85`` read as 3.85 where a comma cannot be a thousands separator (not ``d,ddd``, or a leading 0), else None."""
+    m = _DECIMAL_COMMA_RE.match(answer.strip())
+    if not m:
+        return None
+    whole, frac = m.group(2), m.group(3)
+    if len(frac) == 3 and whole != "0" and not whole.startswith("0"):
+        return None  # 3,500: thousands
+    return f"{m.group(1)}{whole}.{frac}"
+
+
+_MATRIX_RE = re.compile(
+    r"^(?:\\left\s*[\[(]\s*)?\\begin\{(pmatrix|bmatrix|matrix|array)\}(?:\{[^{}]*\})?(.*?)\\end\{\1\}(?:\s*\\right\s*[\])])?$",
+    re.DOTALL,
+)
+
+
+def vector_as_tuple(answer: str) -> str | None:
+    """A one-column or one-row matrix written as the tuple of its entries, ``(1, 2)``; None for anything else."""
+    m = _MATRIX_RE.match(answer.strip())
+    if not m:
+        return None
+    rows = [row for row in re.split(r"\\\\", m.group(2)) if row.strip()]
+    cells = [[c.strip() for c in row.split("&")] for row in rows]
+    if len(cells) > 1 and all(len(r) == 1 for r in cells):
+        entries = [r[0] for r in cells]
+    elif len(cells) == 1 and len(cells[0]) > 1:
+        entries = cells[0]
+    else:
+        return None
+    return "(" + ", ".join(entries) + ")"
 
 
 def strip_delimiters(answer: str) -> str:
@@ -72,7 +158,7 @@ def strip_unit(answer: str) -> str:
     and so dropped the variable from answers such as ``\\frac{1}{\\sqrt{2}}c``. A lone one-letter
     ``\\mathrm{e}`` is a constant, not a unit.
     """
-    text = answer.strip()
+    text = _TEXT_ALIASES_RE.sub(r"\\text{", answer.strip())
     m = _RAW_UNITS_RE.match(text)
     if m and m.group(1).strip():
         groups = re.findall(_UNIT_GROUP, m.group(2))
@@ -83,12 +169,12 @@ def strip_unit(answer: str) -> str:
     m = _TRAILING_UNIT_RE.match(text)
     if m and m.group(2):  # a bare unit word after a plain number
         return m.group(2)
-    return text
+    return answer.strip()
 
 
 def normalize(answer: str) -> str:
     """A canonical string for comparison: no delimiters, spacing macros, degree signs, units or wrappers."""
-    text = strip_delimiters(answer)
+    text = _TEXT_ALIASES_RE.sub(r"\\text{", strip_delimiters(answer))
     text = text.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
     text = _FRAC_SHORT_RE.sub(r"\\frac{\1}{\2}", text)
     text = _FRAC_HALF_SHORT_RE.sub(r"\\frac{\1}{\2}", text)
@@ -102,6 +188,10 @@ def normalize(answer: str) -> str:
     unit = _TRAILING_UNIT_RE.match(text)
     if unit:
         text = unit.group(1) or unit.group(2)
+    text = _CURRENCY_RE.sub("", text)
+    worded = _WORDS_AFTER_NUMBER_RE.match(text)
+    if worded:  # "12 apples", "35 different outfits": the words around a plain number are not the answer
+        text = worded.group(1)
     text = _TEXT_RE.sub(lambda m: m.group(1), text).strip()
     if text.startswith("\\") is False and text.startswith("{") and text.endswith("}") and _balanced(text[1:-1]):
         text = text[1:-1]

@@ -23,6 +23,8 @@ class MathOptions:
     multiple: bool = False
     #: The response is already an extracted final answer: compare it directly, no extraction.
     answers_only: bool = False
+    #: Read only marked answers (a box, "answer is …"), never the final statement of a prose response.
+    strict: bool = False
     #: Deadline for one symbolic comparison.
     timeout_s: float = GRADING.symbolic_timeout_s
     float_rounding: int = GRADING.float_rounding
@@ -42,6 +44,9 @@ class ChoiceOptions:
     letters: str = "ABCD"
     #: The response is already an extracted letter.
     answers_only: bool = False
+    #: Read only a box, "answer is (B)"/"Answer: B" and a lone last-line letter; not "so I believe it's C" or
+    #: a response that starts "B. because …".
+    strict: bool = False
 
     def __post_init__(self) -> None:
         if not self.letters or not self.letters.isalpha() or not self.letters.isupper():

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 STAGE = "grade"
 #: Bumped when grading changes in a way that should invalidate stored verdicts.
-GRADE_STAGE_VERSION = 2
+GRADE_STAGE_VERSION = 3
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,7 @@ def compare_in_process(gold: str, pred: str, float_rounding: int = GRADING.float
         list(gold_parsed),
         list(pred_parsed),
         float_rounding=float_rounding,
+        allow_set_relation_comp=True,  # an interval answers an inequality gold and the other way round
         timeout_seconds=None,  # type: ignore[arg-type]
     )
     return SymbolicResult("equal" if equal else "different", _show(gold_parsed), _show(pred_parsed))
