@@ -7,6 +7,7 @@ import re
 from typing import Any, Sequence
 
 import matplotlib
+import numpy as np
 from matplotlib.figure import Figure
 
 from thinkforge.defaults import REPORT, ReportDefaults
@@ -32,7 +33,7 @@ def to_svg(fig: Figure, name: str) -> str:
     """The figure as an ``<svg>`` element (no XML prolog), with ids unique to ``name``, text kept as text."""
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": name}):
-        fig.savefig(buf, format="svg", bbox_inches="tight")
+        fig.savefig(buf, format="svg")
     text = buf.getvalue()
     return text[text.index("<svg") :]
 
@@ -140,10 +141,12 @@ def length_chart(runs: Sequence[RunData], opts: ReportDefaults = REPORT) -> tupl
         ax = axes[i // ncols][i % ncols]
         correct, wrong, share = _lengths(task)
         graded = bool(task.verdicts)
-        top = max([*correct, *wrong, 1])
-        bins = [top * j / opts.hist_bins for j in range(opts.hist_bins + 1)]
-        ax.hist([correct, wrong], bins=bins, stacked=True, color=[_CORRECT, _WRONG if graded else "#9e9e9e"],
-                label=["correct", "wrong" if graded else "ungraded"])
+        bins = np.linspace(0, max([*correct, *wrong, 1]), opts.hist_bins + 1)
+        low = np.histogram(correct, bins)[0]
+        high = low + np.histogram(wrong, bins)[0]
+        ax.stairs(low, bins, fill=True, color=_CORRECT, label="correct")
+        ax.stairs(high, bins, baseline=low, fill=True, color=_WRONG if graded else "#9e9e9e",
+                  label="wrong" if graded else "ungraded")
         title = name if len(runs) == 1 else f"{name} · {run.label}"
         ax.set_title(f"{title}\ntruncated {share:.0%}", fontsize="small")
         ax.set_xlabel("completion tokens", fontsize="small")

@@ -10,13 +10,10 @@ from thinkforge.defaults import REPORT, ReportDefaults
 from thinkforge.records import Problem, Sample, Verdict
 from thinkforge.report.load import RunData
 
-#: Thought markers: DeepSeek/Qwen style and Sky-T1's (NovaSky) style.
-_THOUGHT = re.compile(
-    r"<think>(?P<a>.*?)(?:</think>|$)|<\|begin_of_thought\|>(?P<b>.*?)(?:<\|end_of_thought\|>|$)", re.DOTALL
-)
-#: Characters that must not appear literally inside a ``<script>`` element (or break JavaScript string parsing).
-_SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-_SCRIPT_UNSAFE_RE = re.compile("[<>&\u2028\u2029]")
+#: Thought markers (open, close): DeepSeek/Qwen style and Sky-T1's (NovaSky) style.
+_THOUGHT_MARKERS = (("<think>", "</think>"), ("<|begin_of_thought|>", "<|end_of_thought|>"))
+#: Characters that must not appear literally inside a ``<script>`` element (U+2028/9 go with ``ensure_ascii``).
+_SCRIPT_UNSAFE = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"))
 _SOLUTION_MARKERS = re.compile(r"<\|(?:begin|end)_of_solution\|>")
 _DIGITS = re.compile(r"(\d+)")
 
@@ -30,12 +27,17 @@ def split_thinking(text: str, reasoning: str | None = None) -> tuple[str, str]:
     """``(thinking, answer)`` of a response: the separate reasoning field, else the text's thought section."""
     if reasoning:
         return reasoning.strip(), text.strip()
-    match = _THOUGHT.search(text)
-    if match is None:
-        return "", text.strip()
-    thinking = match.group("a") if match.group("a") is not None else match.group("b")
-    answer = text[: match.start()] + text[match.end() :]
-    return thinking.strip(), _SOLUTION_MARKERS.sub("", answer).strip()
+    for opening, closing in _THOUGHT_MARKERS:
+        start = text.find(opening)
+        if start < 0:
+            continue
+        body = start + len(opening)
+        end = text.find(closing, body)
+        if end < 0:
+            return text[body:].strip(), text[:start].strip()
+        answer = text[:start] + text[end + len(closing) :]
+        return text[body:end].strip(), _SOLUTION_MARKERS.sub("", answer).strip()
+    return "", text.strip()
 
 
 def clip(text: str, limit: int) -> str:
@@ -119,5 +121,7 @@ def browser_data(runs: Sequence[RunData], opts: ReportDefaults = REPORT) -> dict
 
 def script_json(data: Mapping[str, Any]) -> str:
     """JSON for a ``<script type="application/json">`` element: no ``<``, ``>``, ``&``, U+2028/9 left literal."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return _SCRIPT_UNSAFE_RE.sub(lambda m: _SCRIPT_UNSAFE[m.group()], text)
+    text = json.dumps(data, ensure_ascii=True, separators=(",", ":"))
+    for char, escaped in _SCRIPT_UNSAFE:
+        text = text.replace(char, escaped)
+    return text
