@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import tempfile
 import time
@@ -43,20 +44,45 @@ def _text(rng: random.Random, chars: int) -> str:
     return " ".join(words)
 
 
-def synthetic_run(root: Path, total: int, chars: int, seed: int = 0) -> None:
+#: Completion-token ranges by status (a truncated sample hits the limit).
+TOKENS = {"pass": (300, 2500), "wrong": (800, 4000), "no_answer": (200, 1500), "truncated": (4096, 4096)}
+
+
+def _tokens(samples: list[Sample], verdicts: list[Verdict]) -> dict[str, Any]:
+    lengths = sorted(s.completion_tokens or 0 for s in samples)
+    right = [s.completion_tokens or 0 for s, v in zip(samples, verdicts) if v.passed]
+    wrong = [s.completion_tokens or 0 for s, v in zip(samples, verdicts) if not v.passed]
+    return {"mean_completion": sum(lengths) / len(lengths), "median_completion": lengths[len(lengths) // 2],
+            "truncated_share": sum(s.finish_reason == "length" for s in samples) / len(samples),
+            "mean_correct": sum(right) / max(len(right), 1), "mean_wrong": sum(wrong) / max(len(wrong), 1),
+            "prompt_total": 200 * len(samples), "completion_total": sum(lengths)}
+
+
+def _pass_at(per_problem: dict[str, dict[str, int]], k: int) -> dict[str, Any]:
+    """Mean unbiased pass@k over problems with a normal 95 % CI (the bench's own results.json numbers)."""
+    values = [1 - math.comb(p["n"] - p["passed"], k) / math.comb(p["n"], k) for p in per_problem.values()]
+    mean = sum(values) / len(values)
+    stderr = (sum((v - mean) ** 2 for v in values) / max(len(values) - 1, 1) / len(values)) ** 0.5
+    return {"value": mean, "stderr": stderr, "ci95": [max(0.0, mean - 1.96 * stderr), min(1.0, mean + 1.96 * stderr)]}
+
+
+def synthetic_run(root: Path, total: int, chars: int, seed: int = 0, skill: float = 0.5) -> None:
     """Write an eval-like run of about ``total`` samples over TASKS (8 samples per problem)."""
     rng = random.Random(seed)
     doc_tasks = {}
     for task, domain, share in TASKS:
         n = 8
         problems = get_task(task).load()[: max(1, round(total * share / n))]
-        samples, verdicts, counts = [], [], {}
+        samples, verdicts, counts, per_problem = [], [], {}, {}
         for problem in problems:
+            difficulty = random.Random(problem.id).random()  # the same in every run: comparisons are paired
+            per_problem[problem.id] = {"n": n, "passed": 0}
             for index in range(n):
-                status = rng.choice(("pass", "pass", "wrong", "truncated", "no_answer"))
+                status = "pass" if rng.random() < skill * (1.5 - difficulty) else rng.choice(("wrong", "wrong", "truncated", "no_answer"))
+                per_problem[problem.id]["passed"] += status == "pass"
                 key = f"{problem.id}#{index}"
                 text = f"<think>{_text(rng, chars)}</think>\nThe answer is \\boxed{{{index}}}."
-                tokens = rng.randint(100, 4000)
+                tokens = rng.randint(*TOKENS[status])
                 samples.append(Sample(problem_id=problem.id, model="synthetic", index=index, text=text, task=task,
                                       finish_reason="length" if status == "truncated" else "stop",
                                       prompt_tokens=200, completion_tokens=tokens, key=key))
@@ -67,12 +93,14 @@ def synthetic_run(root: Path, total: int, chars: int, seed: int = 0) -> None:
             store.append(samples)
         with RunStore.open(root / task, {"task": task}, stage="grade") as store:
             store.append(verdicts)
-        acc = counts.get("pass", 0) / len(samples)
-        est = {"value": acc, "stderr": 0.02, "ci95": [acc - 0.04, acc + 0.04]}
+        metrics = {"accuracy": _pass_at(per_problem, 1)}
+        metrics.update({f"pass@{k}": _pass_at(per_problem, k) for k in (1, 2, 4, 8)})
         doc_tasks[task] = {"task": task, "domain": domain, "n_problems": len(problems), "n_samples": len(samples),
-                           "n": n, "metrics": {"accuracy": est, "pass@1": est, "pass@8": est},
-                           "subsets": {}, "status_counts": counts, "tokens": {}, "per_problem": {},
-                           "reference": None, "provenance": {"model": "synthetic"}, "accounting": None, "missing": []}
+                           "n": n, "metrics": metrics,
+                           "subsets": {}, "status_counts": counts, "tokens": _tokens(samples, verdicts), "per_problem": per_problem,
+                           "reference": None, "provenance": {"model": "synthetic", "grader": "synthetic"}, "missing": [],
+                           "accounting": {"total": {"wall_s": len(samples) * 0.9, "tokens_per_s": 310.0, "cost_usd": 0.0,
+                                                    "samples": len(samples), "failed": 0}}}
     doc = {"thinkforge_version": "bench", "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "run": {"model": "synthetic"},
            "tasks": doc_tasks}
     (root / "results.json").write_text(json.dumps(doc), encoding="utf-8")

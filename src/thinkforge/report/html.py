@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 
 #: Elements that have no content and no end tag.
@@ -39,8 +39,27 @@ def join(items: Iterable[Any]) -> Markup:
     return Markup("".join(esc(i) for i in items))
 
 
-def table(headers: Iterable[Any], rows: Iterable[Iterable[Any]], class_: str = "grid") -> Markup:
-    """A table with one header row; cells are text or markup."""
+def table(
+    headers: Sequence[Any],
+    rows: Iterable[Iterable[Any]],
+    class_: str = "grid",
+    groups: Sequence[tuple[Any, int]] | None = None,
+) -> Markup:
+    """A table with a header row; cells are text or markup.
+
+    ``groups`` adds a row above, one ``(label, span)`` per run of columns; a ``None`` label lets those columns'
+    headers span both rows.
+    """
     head = tag("tr", *(tag("th", h) for h in headers))
+    if groups:
+        top, bottom, start = [], [], 0
+        for label, span in groups:
+            cols, start = headers[start : start + span], start + span
+            if label is None:
+                top += [tag("th", h, rowspan=2) for h in cols]
+            else:
+                top.append(tag("th", label, colspan=span, class_="group"))
+                bottom += [tag("th", h) for h in cols]
+        head = join([tag("tr", *top), tag("tr", *bottom)])
     body = join(tag("tr", *(tag("td", c) for c in row)) for row in rows)
     return tag("table", tag("thead", head), tag("tbody", body), class_=class_)

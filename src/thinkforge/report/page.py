@@ -91,13 +91,10 @@ def _delta_cells(name: str, runs: Sequence[RunData], comparisons: Comparisons) -
 
 def summary_table(runs: Sequence[RunData], comparisons: Comparisons) -> Markup:
     """One row per task: score, CI and n per run, the published reference, deltas with paired CIs."""
-    headers: list[Any] = ["task", "domain"]
-    for run in runs:
-        prefix = f"{run.label}: " if len(runs) > 1 else ""
-        headers += [f"{prefix}score %", f"{prefix}95 % CI", f"{prefix}n"]
-    headers.append("reference %")
-    for run in runs[1:]:
-        headers += [f"Δ {run.label} − {runs[0].label}", "paired 95 % CI", "significance"]
+    headers: list[Any] = ["task", "domain", *["score %", "95 % CI", "n"] * len(runs), "reference %"]
+    headers += ["Δ points", "paired 95 % CI", "significance"] * (len(runs) - 1)
+    groups = [(None, 2), *((run.label, 3) for run in runs), (None, 1)]
+    groups += [(f"Δ {run.label} − {runs[0].label}", 3) for run in runs[1:]]
     rows = []
     for name in _task_names(runs):
         tasks = [run.tasks.get(name) for run in runs]
@@ -109,7 +106,7 @@ def summary_table(runs: Sequence[RunData], comparisons: Comparisons) -> Markup:
         ref = next(((t.result or {}).get("reference") for t in tasks if t and (t.result or {}).get("reference")), None)
         row.append(f"{pct(ref.get('value'))} ({ref.get('source', '')})" if ref else "—")
         rows.append(row + _delta_cells(name, runs, comparisons))
-    return table(headers, rows, class_="grid summary")
+    return table(headers, rows, class_="grid summary", groups=groups if len(runs) > 1 else None)
 
 
 def comparison_section(runs: Sequence[RunData], comparisons: Comparisons, opts: ReportDefaults) -> Markup:
@@ -160,14 +157,17 @@ def chart_section(runs: Sequence[RunData], opts: ReportDefaults) -> Markup:
     return _section("Charts", tag("div", *parts, class_="charts"), id_="charts")
 
 
+def _run_groups(runs: Sequence[RunData], lead: int, span: int) -> list[tuple[Any, int]] | None:
+    """Header groups: ``lead`` ungrouped columns, then ``span`` columns per run (none for a single run)."""
+    return [(None, lead), *((run.label, span) for run in runs)] if len(runs) > 1 else None
+
+
 def metrics_table(name: str, runs: Sequence[RunData]) -> Markup:
     """Every metric of a task (accuracy, pass@k, maj@k) with its CI, one column pair per run."""
     keys = list(dict.fromkeys(k for run in runs for k in ((run.tasks.get(name) or _EMPTY).result or {}).get("metrics", {})))
     if not keys:
         return Markup("")
-    headers: list[Any] = ["metric"]
-    for run in runs:
-        headers += [f"{run.label} %" if len(runs) > 1 else "%", "95 % CI"]
+    headers: list[Any] = ["metric", *["%", "95 % CI"] * len(runs)]
     rows = []
     for key in keys:
         row: list[Any] = [key]
@@ -175,7 +175,7 @@ def metrics_table(name: str, runs: Sequence[RunData]) -> Markup:
             m = (((run.tasks.get(name) or _EMPTY).result or {}).get("metrics") or {}).get(key) or {}
             row += [pct(m.get("value")), ci_text(m.get("ci95"))]
         rows.append(row)
-    return table(headers, rows)
+    return table(headers, rows, groups=_run_groups(runs, 1, 2))
 
 
 def status_table(name: str, runs: Sequence[RunData]) -> Markup:
@@ -193,9 +193,7 @@ def subset_tables(name: str, runs: Sequence[RunData]) -> Markup:
     parts = []
     for key in dict.fromkeys(k for s in subsets for k in s):
         values = list(dict.fromkeys(v for s in subsets for v in s.get(key, {})))
-        headers: list[Any] = [key]
-        for run in runs:
-            headers += [f"{run.label} %" if len(runs) > 1 else "%", "95 % CI", "problems"]
+        headers: list[Any] = [key, *["%", "95 % CI", "problems"] * len(runs)]
         rows = []
         for value in values:
             row: list[Any] = [value]
@@ -204,7 +202,7 @@ def subset_tables(name: str, runs: Sequence[RunData]) -> Markup:
                 acc = entry.get("accuracy") or {}
                 row += [pct(acc.get("value")), ci_text(acc.get("ci95")), number(entry.get("n_problems"))]
             rows.append(row)
-        parts.append(table(headers, rows))
+        parts.append(table(headers, rows, groups=_run_groups(runs, 1, 3)))
     return join(parts)
 
 
