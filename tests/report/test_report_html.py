@@ -85,6 +85,16 @@ def test_two_runs_side_by_side_with_paired_deltas_and_flips(report_ab):
     assert _data_blob(html)["runs"] == ["run-a", "run-b"]
 
 
+def test_a_whole_compare_document_with_flip_ids_is_understood(run_a, run_b):
+    doc = {"a": {}, "b": {}, "tasks": {"gsm8k": {"n_shared": 3, "a": 0.333, "b": 1.0, "diff": 0.667, "ci95": None,
+                                                 "significant": False, "improved": 3, "worsened": 0,
+                                                 "flipped_to_pass": ["gsm8k/2"], "flipped_to_fail": []}}}
+    html = build_report([run_a, run_b], [doc])
+    comparison = html[html.index('id="comparison"') : html.index('id="charts"')]
+    assert "<td>+66.7</td><td>—</td>" in comparison  # no bootstrap CI: shown as unknown, not invented
+    assert "<tr><td>gsm8k/2</td><td>0.0</td><td>100.0</td></tr>" in comparison
+
+
 def test_two_runs_without_a_comparison_show_plain_deltas(run_a, run_b):
     html = build_report([run_a, run_b])
     assert "<td>+66.7</td>" in html and "no paired comparison" in html
@@ -107,6 +117,13 @@ def test_cli_writes_the_report_into_the_first_run_by_default(run_a, capsys):
     assert main(["report", str(run_a)]) == 0
     assert (run_a / "report.html").is_file()
     assert "report.html" in capsys.readouterr().out
+
+
+def test_cli_puts_several_runs_side_by_side(run_a, run_b, tmp_path):
+    out = tmp_path / "ab.html"
+    assert main(["report", str(run_a), str(run_b), "-o", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "Δ run-b − run-a" in html and _data_blob(html)["runs"] == ["run-a", "run-b"]
 
 
 def test_cli_rejects_a_missing_directory(tmp_path, capsys):

@@ -32,16 +32,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def comparisons(run_dirs: list[Path]) -> list[Mapping[str, Mapping[str, Any]]]:
-    """Paired comparisons of the first run with each other one (empty while ``thinkforge compare`` is absent)."""
+def comparisons(run_dirs: list[Path]) -> list[Mapping[str, Any]]:
+    """Paired comparisons of the first run with each other one, from their results.json (``{}`` where one lacks it)."""
+    from thinkforge.report.load import RESULTS_FILE
+
     if len(run_dirs) < 2:
         return []
     try:
-        from thinkforge.evaluate.compare import compare_runs  # type: ignore[attr-defined]
+        from thinkforge.evaluate.compare import compare_results
+        from thinkforge.evaluate.results import read_results
     except ImportError:
-        log.warning("paired comparisons need thinkforge.evaluate.compare; the report shows plain deltas")
+        log.warning("paired comparisons need thinkforge.evaluate; the report shows plain deltas")
         return []
-    return [compare_runs(run_dirs[0], other) for other in run_dirs[1:]]
+    if not (run_dirs[0] / RESULTS_FILE).is_file():
+        return []
+    base = read_results(run_dirs[0] / RESULTS_FILE)
+    return [compare_results(base, read_results(other / RESULTS_FILE)) if (other / RESULTS_FILE).is_file() else {}
+            for other in run_dirs[1:]]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -16,8 +16,9 @@ from thinkforge.report.html import Markup, esc, join, table, tag
 from thinkforge.report.load import RunData, TaskData
 from thinkforge.report.samples import browser_data, script_json
 
-#: Per task, the comparison of run 0 with run i (``thinkforge compare``'s dict), for i = 1 …
-Comparisons = Sequence[Mapping[str, Mapping[str, Any]]]
+#: Per task, the comparison of run 0 with run i (``thinkforge compare``'s dict), for i = 1 …; a whole compare
+#: document (``{"tasks": {task: …}, …}``) is accepted too.
+Comparisons = Sequence[Mapping[str, Any]]
 
 _TOKEN_FIELDS = ("mean_completion", "median_completion", "truncated_share", "mean_correct", "mean_wrong",
                  "prompt_total", "completion_total")
@@ -78,8 +79,8 @@ def missing_notice(runs: Sequence[RunData]) -> Markup:
 def _delta_cells(name: str, runs: Sequence[RunData], comparisons: Comparisons) -> list[Any]:
     cells: list[Any] = []
     for i in range(1, len(runs)):
-        comp = comparisons[i - 1].get(name) if i - 1 < len(comparisons) else None
-        if comp:
+        comp = per_task(comparisons[i - 1]).get(name) if i - 1 < len(comparisons) else None
+        if comp and comp.get("diff") is not None:
             mark = tag("span", "★ significant", class_="sig") if comp.get("significant") else tag("span", "n.s.", class_="ns")
             cells += [f"{float(comp['diff']) * 100:+.1f}", ci_text(comp.get("ci95")), mark]
             continue
@@ -109,30 +110,51 @@ def summary_table(runs: Sequence[RunData], comparisons: Comparisons) -> Markup:
     return table(headers, rows, class_="grid summary", groups=groups if len(runs) > 1 else None)
 
 
+def per_task(doc: Mapping[str, Any]) -> Mapping[str, Mapping[str, Any]]:
+    """The per-task comparisons of a comparison (a bare per-task dict, or a compare document with ``tasks``)."""
+    tasks = doc.get("tasks")
+    return tasks if isinstance(tasks, Mapping) else doc
+
+
+def _share(task: TaskData | None, problem_id: str) -> float | None:
+    entry = (((task.result or {}).get("per_problem") or {}).get(problem_id) if task else None) or {}
+    return entry["passed"] / entry["n"] if entry.get("n") else None
+
+
+def flipped_problems(comp: Mapping[str, Any], a: TaskData | None, b: TaskData | None) -> list[dict[str, Any]]:
+    """Flipped problems with both runs' pass shares: from ``flipped``, else ``flipped_to_pass``/``_to_fail`` ids."""
+    if comp.get("flipped"):
+        return [dict(f) for f in comp["flipped"]]
+    ids = [*(comp.get("flipped_to_pass") or []), *(comp.get("flipped_to_fail") or [])]
+    return [{"problem_id": pid, "a": _share(a, pid), "b": _share(b, pid)} for pid in ids]
+
+
 def comparison_section(runs: Sequence[RunData], comparisons: Comparisons, opts: ReportDefaults) -> Markup:
     """Per compared pair and task: shared problems, improved / worsened counts and the flipped problems."""
     parts = []
-    for i, comps in enumerate(comparisons):
+    for i, doc in enumerate(comparisons):
         if i + 1 >= len(runs):
             break
+        comps = per_task(doc)
         b = runs[i + 1]
         parts.append(tag("h3", f"{b.label} vs {runs[0].label}"))
         rows = []
         for name, comp in comps.items():
             mark = "★" if comp.get("significant") else ""
+            diff = comp.get("diff")
             rows.append([name, number(comp.get("n_shared")), pct(comp.get("a")), pct(comp.get("b")),
-                         f"{float(comp.get('diff', 0)) * 100:+.1f}", ci_text(comp.get("ci95")), mark,
+                         "—" if diff is None else f"{float(diff) * 100:+.1f}", ci_text(comp.get("ci95")), mark,
                          number(comp.get("improved")), number(comp.get("worsened"))])
         parts.append(table(["task", "shared problems", f"{runs[0].label} %", f"{b.label} %", "Δ points",
                             "paired 95 % CI", "significant", "improved", "worsened"], rows))
         for name, comp in comps.items():
-            flipped = list(comp.get("flipped") or [])
+            flipped = flipped_problems(comp, runs[0].tasks.get(name), b.tasks.get(name))
             if not flipped:
                 continue
             listed = flipped[: opts.max_flipped_listed]
             more = f" (first {len(listed)} listed)" if len(flipped) > len(listed) else ""
-            body = table(["problem", runs[0].label, b.label],
-                         [[f["problem_id"], number(f.get("a")), number(f.get("b"))] for f in listed])
+            body = table(["problem", f"{runs[0].label}: % of samples passed", f"{b.label}: % of samples passed"],
+                         [[f["problem_id"], pct(f.get("a")), pct(f.get("b"))] for f in listed])
             parts.append(tag("details", tag("summary", f"{name}: {len(flipped)} flipped problem{'s' * (len(flipped) != 1)}{more}"), body,
                              class_="flipped"))
     if not parts:
