@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
-
-from _report_runs import XSS_TEXTS
+from _report_runs import GSM8K, XSS_TEXTS, write_task
 from thinkforge.cli.main import main
 from thinkforge.errors import ThinkforgeError
 from thinkforge.report import build_report, write_report
 from thinkforge.report.html import esc, tag
+from thinkforge.report.load import run_labels
 
 _EXTERNAL = re.compile(r"""(?:src|href|url)\s*[=(]\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 
@@ -130,6 +131,26 @@ def test_cli_rejects_a_missing_directory(tmp_path, capsys):
     assert main(["report", str(tmp_path / "nope"), "-o", str(tmp_path / "r.html")]) == 2
     assert "not a run directory" in capsys.readouterr().err
     assert not (tmp_path / "r.html").exists()
+
+
+def test_a_plain_generate_and_grade_run_is_reported_as_one_task(tmp_path):
+    write_task(tmp_path, "gsm8k", GSM8K)
+    html = build_report([tmp_path / "gsm8k"])
+    rows = _data_blob(html)["samples"]
+    assert len(rows) == 6 and {r["t"] for r in rows} == {"gsm8k"}
+    assert "metrics for task gsm8k" in html and "results.json (metrics not computed yet" in html
+
+
+@pytest.mark.parametrize(
+    ("paths", "expected"),
+    [
+        (["/x/run-a", "/x/run-b"], ["run-a", "run-b"]),
+        (["/x/base/eval", "/x/sft/eval"], ["base/eval", "sft/eval"]),
+        (["/x/a", "/x/a"], ["run 1: /x/a", "run 2: /x/a"]),
+    ],
+)
+def test_run_labels_are_short_and_distinct(paths, expected):
+    assert run_labels([Path(p) for p in paths]) == expected
 
 
 def test_an_empty_directory_is_reported_as_having_no_tasks(tmp_path):

@@ -86,9 +86,17 @@ def _task_names(run_dir: Path, results: dict[str, Any] | None) -> list[str]:
     return names
 
 
-def load_task(run_dir: Path, name: str, result: dict[str, Any] | None) -> TaskData:
-    """Read the sub-run ``run_dir/name``; whatever is absent goes into ``missing``."""
-    sub = run_dir / name
+def _config_task(sub: Path) -> str | None:
+    """The task named in a sub-run's generate config, if any."""
+    try:
+        task = RunStore.read(sub, stage="generate").config.get("task")
+    except ThinkforgeError:
+        return None
+    return str(task) if task else None
+
+
+def load_task(sub: Path, name: str, result: dict[str, Any] | None) -> TaskData:
+    """Read the (sub-)run ``sub`` of task ``name``; whatever is absent goes into ``missing``."""
     missing: list[str] = [str(m) for m in (result or {}).get("missing", [])]
     if result is None:
         missing.append(f"metrics for task {name} (no entry in {RESULTS_FILE})")
@@ -104,7 +112,7 @@ def load_task(run_dir: Path, name: str, result: dict[str, Any] | None) -> TaskDa
     if accounting is None:
         missing.append(f"accounting of task {name} (no {ACCOUNTING_FILE}: tokens, wall time and cost unknown)")
     samples = samples or []
-    task = str((result or {}).get("task") or name)
+    task = str((result or {}).get("task") or _config_task(sub) or name)
     problems: dict[str, Problem] = {}
     try:
         problems = load_problems(task, {s.problem_id for s in samples})
@@ -130,10 +138,15 @@ def load_run(run_dir: str | Path, label: str | None = None) -> RunData:
     results = _read_json(path / RESULTS_FILE) if (path / RESULTS_FILE).is_file() else None
     if results is None:
         missing.append(f"{RESULTS_FILE} (metrics not computed yet: run `thinkforge eval` to finish)")
-    tasks = {
-        name: load_task(path, name, (results or {}).get("tasks", {}).get(name))
-        for name in _task_names(path, results)
-    }
+    if results is None and (path / "generate.yaml").is_file():
+        # A plain generate (+ grade) run directory rather than an eval run: one task, at the top.
+        name = _config_task(path) or path.name
+        tasks = {name: load_task(path, name, None)}
+    else:
+        tasks = {
+            name: load_task(path / name, name, (results or {}).get("tasks", {}).get(name))
+            for name in _task_names(path, results)
+        }
     if not tasks:
         missing.append(f"tasks (no sub-run with samples under {path})")
     return RunData(path=path, label=label or path.name, results=results, tasks=tasks, missing=missing)

@@ -57,6 +57,12 @@ def _score(task: TaskData | None) -> Mapping[str, Any]:
     return metrics.get("accuracy") or next(iter(metrics.values()), None) or {}
 
 
+def _result(run: RunData, name: str) -> Mapping[str, Any]:
+    """The results.json entry of task ``name`` in ``run`` (empty when there is none)."""
+    task = run.tasks.get(name)
+    return (task.result or {}) if task else {}
+
+
 def _task_names(runs: Sequence[RunData]) -> list[str]:
     return list(dict.fromkeys(name for run in runs for name in run.tasks))
 
@@ -186,7 +192,7 @@ def _run_groups(runs: Sequence[RunData], lead: int, span: int) -> list[tuple[Any
 
 def metrics_table(name: str, runs: Sequence[RunData]) -> Markup:
     """Every metric of a task (accuracy, pass@k, maj@k) with its CI, one column pair per run."""
-    keys = list(dict.fromkeys(k for run in runs for k in ((run.tasks.get(name) or _EMPTY).result or {}).get("metrics", {})))
+    keys = list(dict.fromkeys(k for run in runs for k in _result(run, name).get("metrics", {})))
     if not keys:
         return Markup("")
     headers: list[Any] = ["metric", *["%", "95 % CI"] * len(runs)]
@@ -194,7 +200,7 @@ def metrics_table(name: str, runs: Sequence[RunData]) -> Markup:
     for key in keys:
         row: list[Any] = [key]
         for run in runs:
-            m = (((run.tasks.get(name) or _EMPTY).result or {}).get("metrics") or {}).get(key) or {}
+            m = (_result(run, name).get("metrics") or {}).get(key) or {}
             row += [pct(m.get("value")), ci_text(m.get("ci95"))]
         rows.append(row)
     return table(headers, rows, groups=_run_groups(runs, 1, 2))
@@ -211,7 +217,7 @@ def status_table(name: str, runs: Sequence[RunData]) -> Markup:
 
 def subset_tables(name: str, runs: Sequence[RunData]) -> Markup:
     """Accuracy per subset (difficulty, level, subject, domain …) for every metadata key."""
-    subsets = [((run.tasks.get(name) or _EMPTY).result or {}).get("subsets") or {} for run in runs]
+    subsets = [_result(run, name).get("subsets") or {} for run in runs]
     parts = []
     for key in dict.fromkeys(k for s in subsets for k in s):
         values = list(dict.fromkeys(v for s in subsets for v in s.get(key, {})))
@@ -243,9 +249,6 @@ def usage_table(name: str, runs: Sequence[RunData]) -> Markup:
     if not rows:
         return Markup("")
     return table(["run", *_TOKEN_FIELDS, *_ACCOUNTING_FIELDS], rows)
-
-
-_EMPTY = TaskData(name="", result=None, samples=[], verdicts={}, problems={}, accounting=None)
 
 
 def task_sections(runs: Sequence[RunData]) -> Markup:
