@@ -60,6 +60,13 @@ def test_model_output_is_never_markup(report_a):
     assert "Compute " + XSS_TEXTS[1] in thinking
 
 
+def test_hostile_run_and_directory_names_are_text_too(run_a, tmp_path):
+    hostile = tmp_path / r'r<img src=x onerror="window.__pwned=1">$\nope$'
+    hostile.symlink_to(run_a, target_is_directory=True)
+    html = build_report([run_a, hostile])  # two runs: the labels appear in the charts too
+    assert "<img" not in html and "&lt;img src=x" in html
+
+
 def test_escape_helpers():
     assert esc('<a href="x">&') == "&lt;a href=&quot;x&quot;&gt;&amp;"
     assert tag("td", "<b>", title='"q"') == '<td title="&quot;q&quot;">&lt;b&gt;</td>'

@@ -32,13 +32,20 @@ def find_chromium() -> Chromium:
         import selenium  # noqa: F401
     except ImportError:
         raise MissingDependencyError(f"selenium is not installed ({_INSTALL})") from None
-    browser = os.environ.get("CHROMIUM") or next((p for b in _BROWSERS if (p := shutil.which(b))), None)
-    driver = os.environ.get("CHROMEDRIVER") or shutil.which("chromedriver")
+    browser = _which(os.environ.get("CHROMIUM"), _BROWSERS)
+    driver = _which(os.environ.get("CHROMEDRIVER"), ("chromedriver",))
     if not browser:
-        raise MissingDependencyError(f"no Chromium binary on PATH ({_INSTALL})")
+        raise MissingDependencyError(f"no Chromium binary (on PATH or $CHROMIUM) ({_INSTALL})")
     if not driver:
-        raise MissingDependencyError(f"no chromedriver on PATH ({_INSTALL})")
+        raise MissingDependencyError(f"no chromedriver (on PATH or $CHROMEDRIVER) ({_INSTALL})")
     return Chromium(browser=browser, driver=driver)
+
+
+def _which(override: str | None, names: tuple[str, ...]) -> str | None:
+    """The executable ``override`` names (a path or a name on PATH), else the first of ``names`` on PATH."""
+    if override:
+        return shutil.which(override)
+    return next((path for name in names if (path := shutil.which(name))), None)
 
 
 @contextmanager
