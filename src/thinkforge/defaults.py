@@ -271,6 +271,8 @@ class ReportDefaults:
     max_flipped_listed: int = 200
     #: Width of one chart in inches (matplotlib; rendered as SVG).
     chart_width_in: float = 8.0
+    #: Longest run or task label drawn in a chart (longer ones end in "…"; tables show them whole).
+    max_label_chars: int = 40
 
 
 REPORT = ReportDefaults()

@@ -23,7 +23,7 @@ STATUS_COLOURS = {
 }
 
 
-def plain(label: str, limit: int = 40) -> str:
+def plain(label: str, limit: int) -> str:
     """A label matplotlib draws as given (a ``$`` would otherwise start mathtext), cut to ``limit`` characters."""
     if len(label) > limit:
         label = label[: limit - 1] + "…"
@@ -75,8 +75,9 @@ def accuracy_chart(runs: Sequence[RunData], opts: ReportDefaults = REPORT) -> st
             values.append(value)
             low.append(max(value - float(lo), 0.0))
             high.append(max(float(hi) - value, 0.0))
-        ax.bar(xs, values, width * 0.9, yerr=[low, high], capsize=3, color=run_colour(r), label=plain(run.label))
-    ax.set_xticks(range(len(tasks)), [plain(t) for t in tasks])
+        ax.bar(xs, values, width * 0.9, yerr=[low, high], capsize=3, color=run_colour(r),
+               label=plain(run.label, opts.max_label_chars))
+    ax.set_xticks(range(len(tasks)), [plain(t, opts.max_label_chars) for t in tasks])
     ax.set_ylabel("accuracy")
     ax.set_ylim(0, 1.05)
     ax.grid(axis="y", alpha=0.3)
@@ -106,7 +107,7 @@ def pass_at_k_chart(runs: Sequence[RunData], opts: ReportDefaults = REPORT) -> s
     for r, t, label, points in lines:
         ks, values = zip(*points)
         colour = run_colour(r if len(runs) > 1 else t)
-        ax.plot(ks, values, marker=markers[t % len(markers)], color=colour, label=plain(label),
+        ax.plot(ks, values, marker=markers[t % len(markers)], color=colour, label=plain(label, opts.max_label_chars),
                 linestyle=("-", "--", ":", "-.")[r % 4])
     ax.set_xscale("log", base=2)
     all_ks = sorted({k for *_, points in lines for k, _ in points})
@@ -155,7 +156,7 @@ def length_chart(runs: Sequence[RunData], opts: ReportDefaults = REPORT) -> tupl
         ax.stairs(high, bins, baseline=low, fill=True, color=_WRONG if graded else "#9e9e9e",
                   label="wrong" if graded else "ungraded")
         title = name if len(runs) == 1 else f"{name} · {run.label}"
-        ax.set_title(f"{plain(title)}\ntruncated {share:.0%}", fontsize="small")
+        ax.set_title(f"{plain(title, opts.max_label_chars)}\ntruncated {share:.0%}", fontsize="small")
         ax.set_xlabel("completion tokens", fontsize="small")
         ax.tick_params(labelsize="small")
         if i == 0:
@@ -189,7 +190,7 @@ def status_chart(runs: Sequence[RunData], opts: ReportDefaults = REPORT) -> str 
     statuses += sorted({s for _, c in rows for s in c} - set(statuses))
     fig, axes = _figure(0.9 + 0.38 * len(rows), opts)
     ax = axes[0][0]
-    labels = [plain(label) for label, _ in rows]
+    labels = [plain(label, opts.max_label_chars) for label, _ in rows]
     left = [0.0] * len(rows)
     for status in statuses:
         shares = [c.get(status, 0) / sum(c.values()) for _, c in rows]

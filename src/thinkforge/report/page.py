@@ -87,7 +87,8 @@ def _delta_cells(name: str, runs: Sequence[RunData], comparisons: Comparisons) -
     for i in range(1, len(runs)):
         comp = per_task(comparisons[i - 1]).get(name) if i - 1 < len(comparisons) else None
         if comp and comp.get("diff") is not None:
-            mark = tag("span", "★ significant", class_="sig") if comp.get("significant") else tag("span", "n.s.", class_="ns")
+            significant = comp.get("significant")
+            mark = tag("span", "★ significant" if significant else "n.s.", class_="sig" if significant else "ns")
             cells += [f"{float(comp['diff']) * 100:+.1f}", ci_text(comp.get("ci95")), mark]
             continue
         a, b = _score(runs[0].tasks.get(name)).get("value"), _score(runs[i].tasks.get(name)).get("value")
@@ -161,8 +162,8 @@ def comparison_section(runs: Sequence[RunData], comparisons: Comparisons, opts: 
             more = f" (first {len(listed)} listed)" if len(flipped) > len(listed) else ""
             body = table(["problem", f"{runs[0].label}: % of samples passed", f"{b.label}: % of samples passed"],
                          [[f["problem_id"], pct(f.get("a")), pct(f.get("b"))] for f in listed])
-            parts.append(tag("details", tag("summary", f"{name}: {len(flipped)} flipped problem{'s' * (len(flipped) != 1)}{more}"), body,
-                             class_="flipped"))
+            title = f"{name}: {len(flipped)} flipped problem{'s' * (len(flipped) != 1)}{more}"
+            parts.append(tag("details", tag("summary", title), body, class_="flipped"))
     if not parts:
         return Markup("")
     return _section("Comparison", *parts, id_="comparison")
@@ -212,7 +213,8 @@ def status_table(name: str, runs: Sequence[RunData]) -> Markup:
     statuses = list(dict.fromkeys(s for c in counts for s in c))
     if not statuses:
         return Markup("")
-    return table(["status", *(run.label for run in runs)], [[s, *(number(c.get(s, 0)) for c in counts)] for s in statuses])
+    rows = [[s, *(number(c.get(s, 0)) for c in counts)] for s in statuses]
+    return table(["status", *(run.label for run in runs)], rows)
 
 
 def subset_tables(name: str, runs: Sequence[RunData]) -> Markup:
