@@ -19,6 +19,7 @@ try:
 except MissingDependencyError as exc:
     pytest.skip(f"browser tests need headless Chromium: {exc}", allow_module_level=True)
 
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
@@ -42,14 +43,25 @@ def _count(driver) -> str:
     return driver.find_element(By.ID, "f-count").text
 
 
+def _problem_ids(driver) -> list[str]:
+    """The problem column of the rows now in the DOM, read in one step (rows are redrawn while scrolling)."""
+    return driver.execute_script(
+        "return [...document.querySelectorAll('#rows .row.sample')].map(r => r.children[2].textContent)")
+
+
 def _click_row(driver, problem_id: str, index: int) -> None:
-    for row in _rows(driver):
-        cells = row.find_elements(By.TAG_NAME, "span")
-        if cells[2].text == problem_id and cells[3].text == str(index):
+    find = ("return [...document.querySelectorAll('#rows .row.sample')].find(r => "
+            "r.children[2].textContent === arguments[0] && r.children[3].textContent === arguments[1])")
+    for _ in range(5):  # scrolling a row into view redraws the list: a row found before it may be replaced
+        row = driver.execute_script(find, problem_id, str(index))
+        assert row is not None, f"no row for {problem_id} #{index}"
+        try:
             driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", row)
             row.click()
             return
-    raise AssertionError(f"no row for {problem_id} #{index}")
+        except StaleElementReferenceException:
+            continue
+    raise AssertionError(f"the row for {problem_id} #{index} kept being redrawn")
 
 
 def test_page_loads_without_console_errors(browser, report_a):
@@ -144,8 +156,7 @@ def test_a_long_run_keeps_only_the_visible_rows_in_the_page(browser, tmp_path):
     assert _count(browser) == "1500 of 1500 samples"
     assert 0 < len(_rows(browser)) < 80
     browser.execute_script("const r = document.getElementById('rows'); r.scrollTop = r.scrollHeight;")
-    WebDriverWait(browser, 5).until(lambda d: any(
-        r.find_elements(By.TAG_NAME, "span")[2].text == "gsm8k/299" for r in _rows(d)))
+    WebDriverWait(browser, 5).until(lambda d: "gsm8k/299" in _problem_ids(d))
     assert len(_rows(browser)) < 80
 
 
