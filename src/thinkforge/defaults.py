@@ -308,3 +308,28 @@ class ProseAnswerDefaults:
 
 
 PROSE = ProseAnswerDefaults()
+
+
+@dataclass(frozen=True)
+class ReportDefaults:
+    """The HTML report: what the sample browser embeds and how the charts are drawn."""
+
+    #: File name of the report written into an eval or compare run directory.
+    html_file: str = "report.html"
+    #: Longest response / thinking / problem text embedded per sample; longer ones keep head and tail.
+    max_text_chars: int = 20_000
+    #: Longest failing-test excerpt (error, stderr) embedded per code sample.
+    max_detail_chars: int = 2_000
+    #: Bins of the completion-length histograms.
+    hist_bins: int = 30
+    #: Most (run, task) panels of completion-length histograms drawn (the rest are named as left out).
+    max_length_panels: int = 12
+    #: Most flipped problems listed per task in a comparison.
+    max_flipped_listed: int = 200
+    #: Width of one chart in inches (matplotlib; rendered as SVG).
+    chart_width_in: float = 8.0
+    #: Longest run or task label drawn in a chart (longer ones end in "…"; tables show them whole).
+    max_label_chars: int = 40
+
+
+REPORT = ReportDefaults()

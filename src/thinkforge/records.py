@@ -7,6 +7,7 @@ Records are frozen dataclasses with a strict JSON round-trip: ``to_dict`` gives 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from dataclasses import dataclass, field
@@ -54,7 +55,7 @@ class Record:
         """Build and validate a record; unknown or missing fields raise :class:`ValidationError`."""
         if not isinstance(data, Mapping):
             raise ValidationError(f"expected a JSON object for a {cls.kind}, got {type(data).__name__}")
-        hints = typing.get_type_hints(cls)
+        hints = _type_hints(cls)
         fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
         unknown = sorted(set(data) - set(fields))
         if unknown:
@@ -74,6 +75,12 @@ class Record:
 
     def validate(self) -> None:
         """Check invariants that types alone do not express (overridden per record)."""
+
+
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    """The resolved field types of a record class (resolved once: ``get_type_hints`` is slow)."""
+    return typing.get_type_hints(cls)
 
 
 def _to_json(value: Any) -> Any:
