@@ -9,6 +9,7 @@ from typing import Any
 
 from thinkforge.records import Sample, Verdict
 from thinkforge.runs import RunStore
+from thinkforge.tasks.identity import problem_hash
 from thinkforge.tasks import get_task
 
 #: Responses that would run script if the report put model output into the page as HTML.
@@ -50,11 +51,14 @@ def write_task(run_dir: Path, task: str, plan: list[list[tuple]], *, grade: bool
             key = f"{problem.id}#{index}"
             finish = "length" if status == "truncated" else "stop"
             samples.append(Sample(problem_id=problem.id, model=model, index=index, text=text, task=task,
-                                  finish_reason=finish, prompt_tokens=50, completion_tokens=tokens, key=key))
+                                  finish_reason=finish, prompt_tokens=50, completion_tokens=tokens, key=key,
+                                  provenance={"problem_hash": problem_hash(problem)}))
             verdicts.append(Verdict(sample_key=key, passed=status == "pass", status=status, problem_id=problem.id,
                                     extracted=extracted, detail=_detail(status), grader="test"))
-    with RunStore.open(run_dir / task, {"task": task, "model": model}, stage="generate") as store:
+    with RunStore.open(run_dir / task, {"task": {"name": task}, "model": model}, stage="generate") as store:
         store.append(samples)
+        # The problems the samples were made for, as the generate stage stores them.
+        store.append([{"key": problem_hash(p), "problem": p.to_dict()} for p in problems], stream="problems")
     if grade:
         with RunStore.open(run_dir / task, {"task": task}, stage="grade") as store:
             store.append(verdicts)

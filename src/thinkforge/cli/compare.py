@@ -32,6 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("run_b", metavar="RUN_B", help="eval run directory to compare against it")
     parser.add_argument("--json", action="store_true", help="print the comparison as JSON instead of a table")
     parser.add_argument("--out", metavar="FILE", help="also write the comparison: FILE.json as JSON, else Markdown")
+    parser.add_argument("--html", metavar="FILE",
+                        help="the HTML report of both runs side by side (default: RUN_B/compare.html; 'none' to skip)")
     parser.add_argument("--resamples", type=int, default=EVAL.bootstrap_resamples,
                         help=f"paired bootstrap resamples (default: {EVAL.bootstrap_resamples})")
     parser.add_argument("--seed", type=int, default=EVAL.bootstrap_seed,
@@ -51,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out:
         out = Path(args.out)
         write_text_atomic(out, as_json + "\n" if out.suffix == ".json" else compare_markdown(result))
+    html = _write_html(args, result)
     if args.json:
         print(as_json)
         return 0
@@ -63,4 +66,22 @@ def run(args: argparse.Namespace) -> int:
             console.print(f"only in {label}: {', '.join(result[side])}")
     if args.out:
         console.print(f"wrote {args.out}")
+    if html:
+        console.print(f"report: {html}")
     return 0
+
+
+def _write_html(args: argparse.Namespace, result: dict) -> Path | None:
+    """The offline HTML report of A and B with this comparison (skipped with ``--html none``)."""
+    if args.html == "none":
+        return None
+    from thinkforge.report import write_report
+
+    run_b = Path(args.run_b)
+    target = Path(args.html) if args.html else (run_b if run_b.is_dir() else run_b.parent) / "compare.html"
+    return write_report([_run_dir(args.run_a), _run_dir(args.run_b)], target, [result])
+
+
+def _run_dir(path: str) -> Path:
+    p = Path(path)
+    return p if p.is_dir() else p.parent

@@ -130,6 +130,7 @@ def run_eval(config: EvalConfig, *, on_progress: ProgressFn | None = None,
             if backend is None:
                 shared.close()
         doc = _write(out, entries, config, plans)
+        _write_html(out)
         if errors == 0:
             store.mark_finished({"tasks": list(entries), "generated": generated})
     return EvalSummary(out, doc, errors, generated)
@@ -224,6 +225,17 @@ def _write(out: Path, entries: Mapping[str, Any], config: EvalConfig, plans: Seq
     return doc
 
 
+def _write_html(out: Path) -> None:
+    """The offline HTML report beside results.json (a failure to draw it never loses the eval's results)."""
+    from thinkforge.defaults import REPORT
+    from thinkforge.report import write_report
+
+    try:
+        write_report([out], out / REPORT.html_file)
+    except Exception as exc:  # noqa: BLE001 - the results are written; the report is a view of them
+        log.warning("could not write %s: %s (results.json and report.md are complete)", out / REPORT.html_file, exc)
+
+
 # ---------------------------------------------------------------------------------------------- rescore
 @dataclass(frozen=True)
 class RescoreSummary:
@@ -268,6 +280,7 @@ def rescore(run_dir: str | Path, *, workers: int = 1) -> RescoreSummary:
     from thinkforge.evaluate.render import results_markdown
 
     atomic_write_text(root / REPORT_FILE, results_markdown(after))
+    _write_html(root)
     return RescoreSummary(root, before, after, compare_results(before, after), archive)
 
 

@@ -52,13 +52,20 @@ class RunData:
     missing: list[str] = field(default_factory=list)
 
 
-def load_problems(task: str, ids: set[str]) -> dict[str, Problem]:
-    """The problems ``ids`` of task ``task`` by id (the one place the report reads problems from)."""
-    from thinkforge.tasks import get_task
+def load_problems(sub: Path, samples: Sequence[Sample]) -> dict[str, Problem]:
+    """The problems the samples were made for, by id, from the generate run's own snapshot (the one place the
+    report reads problems from)."""
+    from thinkforge.generate.stage import load_problems as stored_problems
 
-    if not ids:
+    if not samples:
         return {}
-    return {p.id: p for p in get_task(task).load() if p.id in ids}
+    by_hash = stored_problems(sub)
+    out: dict[str, Problem] = {}
+    for sample in samples:
+        problem = by_hash.get(str(sample.provenance.get("problem_hash")))
+        if problem is not None:
+            out.setdefault(problem.id, problem)
+    return out
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -92,7 +99,8 @@ def _config_task(sub: Path) -> str | None:
         task = RunStore.read(sub, stage="generate").config.get("task")
     except ThinkforgeError:
         return None
-    return str(task) if task else None
+    name = task.get("name") if isinstance(task, dict) else task
+    return str(name) if name else None
 
 
 def load_task(sub: Path, name: str, result: dict[str, Any] | None) -> TaskData:
@@ -112,10 +120,9 @@ def load_task(sub: Path, name: str, result: dict[str, Any] | None) -> TaskData:
     if accounting is None:
         missing.append(f"accounting of task {name} (no {ACCOUNTING_FILE}: tokens, wall time and cost unknown)")
     samples = samples or []
-    task = str((result or {}).get("task") or _config_task(sub) or name)
     problems: dict[str, Problem] = {}
     try:
-        problems = load_problems(task, {s.problem_id for s in samples})
+        problems = load_problems(sub, samples)
     except ThinkforgeError as exc:
         missing.append(f"problems of task {name} ({exc})")
     return TaskData(
