@@ -24,7 +24,7 @@ from thinkforge.errors import ConfigError, ThinkforgeError
 from thinkforge.evaluate.config import EvalConfig, TaskEval, generate_config, task_evals
 from thinkforge.evaluate.results import RESULTS_FILE, read_results, results_document, task_results, write_results
 from thinkforge.generate.config import GenerateConfig
-from thinkforge.generate.stage import GeneratePlan, GenerateRun, load_problems, make_backend, plan_run, read_generate_run
+from thinkforge.generate.stage import GeneratePlan, GenerateRun, make_backend, plan_run, problems_of, read_generate_run
 from thinkforge.grading.pool import Grader
 from thinkforge.grading.stage import STAGE as GRADE_STAGE
 from thinkforge.grading.stage import GradeConfig, GradeRun, graders, load_verdicts, run_grade
@@ -267,7 +267,7 @@ def rescore(run_dir: str | Path, *, workers: int = 1) -> RescoreSummary:
         _archive_grades(sub, archive / label)
         summary = run_grade(GradeConfig(run_dir=str(sub), workers=workers))
         samples = _eval_samples(sub, old)
-        problems = _problems_of(sub, samples)
+        problems = list(problems_of(sub, samples).values())
         verdicts = [summary.verdicts[s.key] for s in samples if s.key in summary.verdicts]
         provenance = {**old.get("provenance", {}), "graders": graders(), "thinkforge_version": __version__,
                       "rescored": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
@@ -296,16 +296,6 @@ def _eval_samples(sub: Path, old_entry: Mapping[str, Any]) -> list[Sample]:
     per_problem = old_entry.get("per_problem", {})
     samples = read_generate_run(sub).records(Sample)
     return [s for s in samples if s.problem_id in per_problem and s.index < int(per_problem[s.problem_id]["n"])]
-
-
-def _problems_of(sub: Path, samples: Sequence[Sample]) -> list[Problem]:
-    stored = load_problems(sub)
-    out: dict[str, Problem] = {}
-    for s in samples:
-        problem = stored.get(str(s.provenance.get("problem_hash")))
-        if problem is not None:
-            out.setdefault(problem.id, problem)
-    return list(out.values())
 
 
 __all__ = ["EvalConfig", "EvalSummary", "RescoreSummary", "load_verdicts", "plan_eval", "rescore", "run_eval"]

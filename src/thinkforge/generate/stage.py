@@ -344,6 +344,17 @@ def load_problems(run_dir: str | Path) -> dict[str, Problem]:
     return {obj["key"]: Problem.from_dict(obj["problem"]) for obj in store.iter_dicts(PROBLEMS_STREAM)}
 
 
+def problems_of(run_dir: str | Path, samples: Sequence[Sample]) -> dict[str, Problem]:
+    """The problems ``samples`` were made for, by problem id, in sample order (from the run's own snapshot)."""
+    by_hash = load_problems(run_dir) if samples else {}
+    out: dict[str, Problem] = {}
+    for sample in samples:
+        problem = by_hash.get(str(sample.provenance.get("problem_hash")))
+        if problem is not None:
+            out.setdefault(problem.id, problem)
+    return out
+
+
 def read_generate_run(run_dir: Path) -> RunStore:
     """The generate stage of ``run_dir``, read-only; a clear error when it is not a generate run."""
     if not RunStore.exists(run_dir, STAGE):

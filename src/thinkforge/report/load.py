@@ -13,6 +13,7 @@ from typing import Any, Sequence
 
 from thinkforge.errors import ThinkforgeError
 from thinkforge.generate.accounting import ACCOUNTING_FILE
+from thinkforge.generate.stage import problems_of
 from thinkforge.records import Problem, Sample, Verdict
 from thinkforge.runs import RunStore
 
@@ -50,22 +51,6 @@ class RunData:
     results: dict[str, Any] | None
     tasks: dict[str, TaskData]
     missing: list[str] = field(default_factory=list)
-
-
-def load_problems(sub: Path, samples: Sequence[Sample]) -> dict[str, Problem]:
-    """The problems the samples were made for, by id, from the generate run's own snapshot (the one place the
-    report reads problems from)."""
-    from thinkforge.generate.stage import load_problems as stored_problems
-
-    if not samples:
-        return {}
-    by_hash = stored_problems(sub)
-    out: dict[str, Problem] = {}
-    for sample in samples:
-        problem = by_hash.get(str(sample.provenance.get("problem_hash")))
-        if problem is not None:
-            out.setdefault(problem.id, problem)
-    return out
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -122,7 +107,7 @@ def load_task(sub: Path, name: str, result: dict[str, Any] | None) -> TaskData:
     samples = samples or []
     problems: dict[str, Problem] = {}
     try:
-        problems = load_problems(sub, samples)
+        problems = problems_of(sub, samples)
     except ThinkforgeError as exc:
         missing.append(f"problems of task {name} ({exc})")
     return TaskData(
