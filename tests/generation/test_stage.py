@@ -178,3 +178,26 @@ def test_ray_local_mode_gives_the_same_records_as_one_process(tmp_path: Path, re
     # A second Ray run over the finished directory does nothing.
     again = run_generate(config)
     assert again.generated == 0 and again.already_done == 8
+
+
+def test_validation_errors_come_before_any_progress_bar(tmp_path: Path) -> None:
+    """An unknown task or a bad value is reported alone: no empty progress bar is drawn first, nothing written."""
+    proc = cli("--task", "gsm8kk", "--out", str(tmp_path / "r"), check=False)
+    assert proc.returncode == 2 and "unknown task 'gsm8kk'" in proc.stderr
+    assert proc.stderr.lstrip().startswith("error:"), proc.stderr
+    assert "━" not in proc.stderr and not (tmp_path / "r").exists()
+    proc = cli("--task", "gsm8k", "--temperature", "-1", "--out", str(tmp_path / "r"), check=False)
+    assert proc.returncode == 2 and "temperature" in proc.stderr and "━" not in proc.stderr
+
+
+def test_template_flag_changes_the_prompt(tmp_path: Path) -> None:
+    from thinkforge.cli.generate import load
+    from thinkforge.cli.main import build_parser
+    from thinkforge.generate import plan_run
+
+    args = build_parser().parse_args(["generate", "--task", "gsm8k", "--limit", "1", "--template", "plain"])
+    config = load(args)
+    assert config.template == "plain"
+    plain = plan_run(config).requests[0].messages[-1]["content"]
+    default = plan_run(GenerateConfig(task="gsm8k", limit=1)).requests[0].messages[-1]["content"]
+    assert "\\boxed" in default and "\\boxed" not in plain
