@@ -98,7 +98,7 @@ CASES = [
 
 @pytest.mark.parametrize("letters,gold,response,status,letter", CASES)
 def test_choice_letter_is_read_from_the_final_answer(letters: str, gold: str, response: str, status: str, letter: str | None) -> None:
-    verdict = grade_answer(gold, response, "choice", letters=letters)
+    verdict = grade_answer(gold, response, "mcq", letters=letters)
     assert (verdict.status, verdict.extracted) == (status, letter), verdict.detail
     assert verdict.passed == (status == "pass")
     assert verdict.grader == "choice/2"
@@ -109,8 +109,8 @@ def test_choice_letter_is_read_from_the_final_answer(letters: str, gold: str, re
     [LONG + "so I believe it's C.", "C. because the others fail.", LONG + "The answer is surely C."],
 )
 def test_strict_reads_only_marked_letters(response: str) -> None:
-    strict = grade_answer("C", response, "choice", strict=True)
-    assert grade_answer("C", response, "choice").status == "pass"
+    strict = grade_answer("C", response, "mcq", strict=True)
+    assert grade_answer("C", response, "mcq").status == "pass"
     assert strict.status == ("no_answer" if "answer is" not in response else "pass")
 
 
@@ -126,24 +126,24 @@ def test_strict_reads_only_marked_letters(response: str) -> None:
     ],
 )
 def test_gold_given_with_its_option_text(gold: str, response: str, status: str) -> None:
-    assert grade_answer(gold, response, "choice").status == status
+    assert grade_answer(gold, response, "mcq").status == status
 
 
 def test_truncated_choice_response_is_truncated_even_with_a_letter() -> None:
-    verdict = grade_answer("B", LONG + "The answer is B", "choice", truncated=True)
+    verdict = grade_answer("B", LONG + "The answer is B", "mcq", truncated=True)
     assert verdict.status == "truncated"
 
 
 @pytest.mark.parametrize("given,status", [("B", "pass"), ("(B)", "pass"), ("\\text{B}", "pass"), ("C", "wrong"), ("", "no_answer"), ("Z", "no_answer")])
 def test_extracted_letters_are_compared_directly(given: str, status: str) -> None:
-    assert grade_answer("B", given, "choice", answers_only=True).status == status
+    assert grade_answer("B", given, "mcq", answers_only=True).status == status
 
 
 def test_gold_outside_the_letters_is_a_clear_error() -> None:
     with pytest.raises(ValidationError, match="gold"):
-        grade_answer("E", "\\boxed{E}", "choice", letters="ABCD")
+        grade_answer("E", "\\boxed{E}", "mcq", letters="ABCD")
 
 
 def test_unknown_option_is_a_clear_error() -> None:
     with pytest.raises(ValidationError, match="options.letter"):
-        grade_answer("B", "B", "choice", letter="ABCD")
+        grade_answer("B", "B", "mcq", letter="ABCD")
