@@ -16,7 +16,7 @@ from thinkforge.curate.decontaminate import (
     problem_text,
     resolve_tasks,
 )
-from thinkforge.curate.text import tokens
+from thinkforge.curate.text import drop_figures, tokens
 from thinkforge.errors import ThinkforgeError
 from thinkforge.tasks import get_task
 
@@ -70,9 +70,11 @@ UNRELATED = [
 
 
 def _has_long_tail(text: str) -> bool:
-    """The first sentence is at most a third of the problem: rewording it leaves the problem recognisable."""
+    """The first sentence is at most a third of the problem's prose (figure code aside): rewording it leaves
+
+    the problem recognisable."""
     first = _FIRST_SENTENCE.match(text)
-    return first is not None and len(tokens(first.group())) <= len(tokens(text)) / 3
+    return first is not None and len(tokens(first.group())) <= len(drop_figures(tokens(text))) / 3
 
 
 def planted_items() -> list[tuple[str, str, str]]:
