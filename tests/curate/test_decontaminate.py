@@ -157,3 +157,20 @@ def test_report_ids_name_rows(index) -> None:
     assert report["rows_dropped"][0]["id"] == "b"
     assert report["rows_dropped"][0]["row"] == 1
     assert report["rows_dropped"][0]["task"] == "aime24"
+
+
+def test_index_cache_on_disk_round_trips(tmp_path, monkeypatch) -> None:
+    import thinkforge.curate.decontaminate as dc
+
+    monkeypatch.setenv("THINKFORGE_CACHE", str(tmp_path))
+    monkeypatch.setattr(dc, "_MEMO", {})
+    built = build_index(["aime24", "math500"])
+    first = dc.load_index(["aime24", "math500"])
+    files = list((tmp_path / "decontam").glob("*.npz"))
+    assert len(files) == 1
+    monkeypatch.setattr(dc, "_MEMO", {})
+    again = dc.load_index(["aime24", "math500"])
+    for index in (first, again):
+        assert index.items == built.items and index.exact == built.exact and index.template == built.template
+        assert (index.hashes == built.hashes).all() and (index.owners == built.owners).all()
+    assert dc.load_index(["aime24"]) is not again  # other tasks, other key

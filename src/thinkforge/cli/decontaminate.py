@@ -8,7 +8,7 @@ from pathlib import Path
 from thinkforge.cli.common import err_console
 from thinkforge.cli.dedup import add_data_arguments
 from thinkforge.curate.datafile import read_dataset, texts_and_ids, write_json_atomic, write_rows_atomic
-from thinkforge.curate.decontaminate import build_index, decontaminate, resolve_tasks
+from thinkforge.curate.decontaminate import decontaminate, load_index, resolve_tasks
 
 ORDER = 61
 
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     tasks = resolve_tasks(args.against)
     rows = read_dataset(args.data)
     texts, ids = texts_and_ids(rows, args.field, args.data)
-    report = decontaminate(texts, build_index(tasks), ids)
+    report = decontaminate(texts, load_index(tasks), ids)
     data = {"data": str(Path(args.data)), **report.to_dict()}
     write_rows_atomic(args.out, (rows[i] for i in report.kept))
     write_json_atomic(args.report, data)

@@ -26,15 +26,21 @@ array of owning items, so a whole dataset is checked with a few vectorised ``sea
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import numpy as np
+import xxhash
 
-from thinkforge.defaults import CURATE, CurateDefaults
+from thinkforge.defaults import CURATE, CurateDefaults, cache_dir
 from thinkforge.errors import ThinkforgeError
 from thinkforge.records import Problem
+from thinkforge.runs.keys import stable_hash
 from thinkforge.tasks.registry import POOL, get_task, list_tasks
 from thinkforge.tasks.spec import TaskSpec
 from thinkforge.curate.text import blind, drop_figures, ngram_hashes, text_hash, tokens
@@ -43,6 +49,9 @@ log = logging.getLogger(__name__)
 
 #: Mixed into the hashes of number-keeping n-grams so the two channels never collide.
 _NUMBERS_SALT = np.uint64(0x5BD1E9955BD1E995)
+#: Bump when tokenisation or index layout changes: cached indexes of older versions are ignored.
+_INDEX_VERSION = 1
+_MEMO: dict[str, "BenchmarkIndex"] = {}
 
 
 def is_evaluation_task(spec: TaskSpec) -> bool:
@@ -170,6 +179,65 @@ def build_index(tasks: Sequence[str], defaults: CurateDefaults = CURATE) -> Benc
                 if counts[2 * i] < defaults.min_matched_ngrams and t}
     log.debug("benchmark index: %d items, %d n-grams from %d tasks", len(items), len(hashes), len(tasks))
     return BenchmarkIndex(defaults.ngram, tuple(tasks), tuple(items), counts, hashes, owners, exact, template)
+
+
+def _index_key(tasks: Sequence[str], defaults: CurateDefaults) -> str | None:
+    """Content key of an index: tasks, their data files' xxh64 digests, settings, format version."""
+    files = []
+    for name in tasks:
+        spec = get_task(name)
+        try:
+            path = spec.data_path()
+        except ThinkforgeError:
+            return None
+        digest = xxhash.xxh64()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        convert = getattr(spec.convert, "func", spec.convert)
+        files.append([name, digest.hexdigest(), getattr(convert, "__qualname__", ""), getattr(spec.convert, "keywords", {})])
+    return stable_hash({"version": _INDEX_VERSION, "files": files, "defaults": dataclasses.asdict(defaults)})
+
+
+def load_index(tasks: Sequence[str], defaults: CurateDefaults = CURATE, cache: bool = True) -> BenchmarkIndex:
+    """:func:`build_index`, memoised in the process and on disk (``cache_dir()/decontam``), keyed by the
+
+    content of the tasks' data files and the settings; tasks without a local file are always rebuilt."""
+    key = _index_key(tasks, defaults) if cache else None
+    if key is None:
+        return build_index(tasks, defaults)
+    if key in _MEMO:
+        return _MEMO[key]
+    path = cache_dir() / "decontam" / f"{key}.npz"
+    index = _read_index(path) if path.is_file() else None
+    if index is None:
+        index = build_index(tasks, defaults)
+        _write_index(path, index)
+    _MEMO[key] = index
+    return index
+
+
+def _write_index(path: Path, index: BenchmarkIndex) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}.npz")
+    meta = json.dumps({"n": index.n, "tasks": list(index.tasks), "items": [list(i) for i in index.items]})
+    np.savez(tmp, meta=np.array(meta), counts=index.item_ngrams, hashes=index.hashes, owners=index.owners,
+             exact=np.array(list(index.exact.items()), dtype=np.uint64).reshape(-1, 2),
+             template=np.array(list(index.template.items()), dtype=np.uint64).reshape(-1, 2))
+    os.replace(tmp, path)
+
+
+def _read_index(path: Path) -> BenchmarkIndex | None:
+    try:
+        with np.load(path) as data:
+            meta = json.loads(str(data["meta"]))
+            exact = {int(k): int(v) for k, v in data["exact"].tolist()}
+            template = {int(k): int(v) for k, v in data["template"].tolist()}
+            return BenchmarkIndex(meta["n"], tuple(meta["tasks"]), tuple(tuple(i) for i in meta["items"]),
+                                  data["counts"], data["hashes"], data["owners"], exact, template)
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("ignoring unreadable decontamination index cache %s: %s", path, exc)
+        return None
 
 
 def find_contamination(texts: Sequence[str], index: BenchmarkIndex, defaults: CurateDefaults = CURATE) -> list[Match | None]:
