@@ -287,6 +287,11 @@ class CurateDefaults:
     reformat_temperature: float = 0.7
     reformat_max_tokens: int = 16384
     teacher_max_tokens: int = 16384
+    #: Dry-run plan assumptions: mean teacher trace length (tokens; ≈5k puts Sky-T1's reformatting of ~25k
+    #: traces with gpt-4o-mini near the reported $100), prompt tokens of a hub problem, characters per token.
+    est_completion_tokens: int = 5000
+    est_prompt_tokens: int = 300
+    est_chars_per_token: float = 4.0
     #: Histogram bins of the data card's token-length plot.
     card_histogram_bins: int = 40
 
