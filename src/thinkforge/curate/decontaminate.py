@@ -15,10 +15,9 @@ A row is contaminated by a benchmark item when
   formula-heavy items (a list of compound names, ``Factor $x^3-9x^2+27x-35$``) have few content n-grams, and
   a formula with its own numbers is specific.
 
-Asymptote figure code (``[asy] … [/asy]``) is left out of both channels: drawing code is shared by unrelated
-problems. Numbers are a placeholder token in n-grams, so changed
-  numbers, whitespace and LaTeX spacing do not break the overlap; a reworded first sentence only removes the
-  n-grams touching it.
+Numbers are one placeholder token in the first channel, so changed numbers, whitespace and LaTeX spacing do
+not break the overlap; a reworded first sentence only removes the n-grams touching it. Asymptote figure code
+(``[asy] … [/asy]``) is left out of both channels: drawing code is shared by unrelated problems.
 
 The index is built once: the distinct hashed n-grams of every item, as a sorted uint64 array with a parallel
 array of owning items, so a whole dataset is checked with a few vectorised ``searchsorted`` calls.
@@ -43,7 +42,7 @@ from thinkforge.records import Problem
 from thinkforge.runs.keys import stable_hash
 from thinkforge.tasks.registry import POOL, get_task, list_tasks
 from thinkforge.tasks.spec import TaskSpec
-from thinkforge.curate.text import blind, drop_figures, ngram_hashes, text_hash, tokens
+from thinkforge.curate.text import blind, drop_figures, ngram_hashes, text_hash, tokens, unbracket
 
 log = logging.getLogger(__name__)
 
@@ -95,12 +94,12 @@ class Match:
 
     task: str
     problem_id: str
-    evidence: str  # exact | template | ngram
+    evidence: str  # exact | template | ngram | ngram_numbers
     matched_ngrams: int = 0
     item_ngrams: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        share = round(self.matched_ngrams / self.item_ngrams, 4) if self.item_ngrams else None
+        share = round(self.matched_ngrams / self.item_ngrams, 4) if self.evidence.startswith("ngram") else None
         return {"task": self.task, "problem_id": self.problem_id, "evidence": self.evidence,
                 "matched_ngrams": self.matched_ngrams, "item_ngrams": self.item_ngrams, "share": share}
 
@@ -132,15 +131,11 @@ def _unique_sorted(sorted_arr: np.ndarray) -> np.ndarray:
     return sorted_arr[keep]
 
 
-def _keep_numbers(toks: list[str]) -> list[str]:
-    return [t for t in toks if t not in "{}()[]"]
-
-
 def _grams(token_lists: list[list[str]], n: int, min_words: int) -> tuple[np.ndarray, np.ndarray]:
     """Both channels' n-grams of each token list: (hashes, channel-tagged owner ``2 * list + channel``)."""
     token_lists = [drop_figures(t) for t in token_lists]
     blind_h, blind_row = ngram_hashes([blind(t) for t in token_lists], n, min_words)
-    exact_h, exact_row = ngram_hashes([_keep_numbers(t) for t in token_lists], n)
+    exact_h, exact_row = ngram_hashes([unbracket(t) for t in token_lists], n)
     hashes = np.concatenate([blind_h, exact_h ^ _NUMBERS_SALT])
     owners = np.concatenate([blind_row * 2, exact_row * 2 + 1])
     return hashes, owners

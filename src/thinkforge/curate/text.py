@@ -45,9 +45,14 @@ def normalize(text: str) -> str:
     return " ".join(tokens(text))
 
 
+def unbracket(toks: list[str]) -> list[str]:
+    """Tokens without brackets and braces (``\\frac{1}{2}`` and ``\\frac12`` read alike)."""
+    return [t for t in toks if t not in _BRACKETS]
+
+
 def blind(toks: list[str]) -> list[str]:
     """Tokens for n-gram matching: numbers become ``0``, brackets are dropped."""
-    return ["0" if t[0].isdigit() else t for t in toks if t not in _BRACKETS]
+    return ["0" if t[0].isdigit() else t for t in unbracket(toks)]
 
 
 def drop_figures(toks: list[str]) -> list[str]:
