@@ -109,3 +109,11 @@ def test_band_candidates_equal_datasketch_lsh() -> None:
         theirs |= {(i, j) for i in lsh.query(mh)}
         lsh.insert(j, mh)
     assert ours == theirs and len(ours) >= 15
+
+
+def test_sequence_hashes() -> None:
+    from thinkforge.curate.text import sequence_hashes
+
+    got = sequence_hashes([["a", "b"], [], ["a", "b"], ["b", "a"], ["x", "{", "1", "}"], ["x", "7"]],
+                          blind_numbers=True, drop_brackets=True).tolist()
+    assert got[0] == got[2] and got[0] != got[3] and got[1] == 0 and got[4] == got[5]

@@ -30,6 +30,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -42,15 +43,17 @@ from thinkforge.records import Problem
 from thinkforge.runs.keys import stable_hash
 from thinkforge.tasks.registry import POOL, get_task, list_tasks
 from thinkforge.tasks.spec import TaskSpec
-from thinkforge.curate.text import blind, drop_figures, ngram_hashes, text_hash, tokens, unbracket
+from thinkforge.curate.text import Encoded, drop_figures, encode, ngram_hashes, sequence_hashes, text_hash, tokens
 
 log = logging.getLogger(__name__)
 
 #: Mixed into the hashes of number-keeping n-grams so the two channels never collide.
 _NUMBERS_SALT = np.uint64(0x5BD1E9955BD1E995)
 #: Bump when tokenisation or index layout changes: cached indexes of older versions are ignored.
-_INDEX_VERSION = 1
+_INDEX_VERSION = 2
 _MEMO: dict[str, "BenchmarkIndex"] = {}
+_BITMAP_BITS = 24
+_BITMAP_MASK = np.uint64((1 << _BITMAP_BITS) - 1)
 
 
 def is_evaluation_task(spec: TaskSpec) -> bool:
@@ -117,9 +120,26 @@ class BenchmarkIndex:
     exact: dict[int, int] = field(repr=False)  # hash of normalised text → item
     template: dict[int, int] = field(repr=False)  # hash of number-blind tokens of a short item → item
 
-    @property
+    @cached_property
     def unique_hashes(self) -> np.ndarray:
+        """The distinct hashes, sorted."""
         return _unique_sorted(self.hashes)
+
+    @cached_property
+    def bitmap(self) -> np.ndarray:
+        """A bit per value of the hashes' low bits: a cheap first test before ``searchsorted``."""
+        bits = np.zeros(1 << _BITMAP_BITS, dtype=bool)
+        bits[(self.unique_hashes & _BITMAP_MASK).astype(np.int64)] = True
+        return bits
+
+    def contains(self, grams: np.ndarray) -> np.ndarray:
+        """Which of ``grams`` are indexed."""
+        hit = self.bitmap[(grams & _BITMAP_MASK).astype(np.int64)]
+        candidates = np.flatnonzero(hit)
+        unique = self.unique_hashes
+        pos = np.minimum(np.searchsorted(unique, grams[candidates]), len(unique) - 1)
+        hit[candidates] = unique[pos] == grams[candidates]
+        return hit
 
 
 def _unique_sorted(sorted_arr: np.ndarray) -> np.ndarray:
@@ -131,11 +151,10 @@ def _unique_sorted(sorted_arr: np.ndarray) -> np.ndarray:
     return sorted_arr[keep]
 
 
-def _grams(token_lists: list[list[str]], n: int, min_words: int) -> tuple[np.ndarray, np.ndarray]:
-    """Both channels' n-grams of each token list: (hashes, channel-tagged owner ``2 * list + channel``)."""
-    token_lists = [drop_figures(t) for t in token_lists]
-    blind_h, blind_row = ngram_hashes([blind(t) for t in token_lists], n, min_words)
-    exact_h, exact_row = ngram_hashes([unbracket(t) for t in token_lists], n)
+def _grams(enc: Encoded, n: int, min_words: int) -> tuple[np.ndarray, np.ndarray]:
+    """Both channels' n-grams of each (figure-free) token list: (hashes, owner ``2 * list + channel``)."""
+    blind_h, blind_row = ngram_hashes(enc, n, min_words, blind_numbers=True, drop_brackets=True)
+    exact_h, exact_row = ngram_hashes(enc, n, drop_brackets=True)
     hashes = np.concatenate([blind_h, exact_h ^ _NUMBERS_SALT])
     owners = np.concatenate([blind_row * 2, exact_row * 2 + 1])
     return hashes, owners
@@ -158,7 +177,8 @@ def build_index(tasks: Sequence[str], defaults: CurateDefaults = CURATE) -> Benc
             exact[key] = len(items)
             items.append((problem.task, problem.id))
             token_lists.append(toks)
-    hashes, owners = _grams(token_lists, defaults.ngram, defaults.ngram_min_words)
+    enc = encode([drop_figures(t) for t in token_lists])
+    hashes, owners = _grams(enc, defaults.ngram, defaults.ngram_min_words)
     order = np.lexsort((hashes, owners))
     hashes, owners = hashes[order], owners[order]
     distinct = np.ones(len(hashes), dtype=bool)
@@ -170,8 +190,9 @@ def build_index(tasks: Sequence[str], defaults: CurateDefaults = CURATE) -> Benc
     specific = np.repeat(df, df) < defaults.ngram_max_items  # boilerplate shared by many items is no evidence
     hashes, owners = hashes[specific], owners[specific]
     counts = np.bincount(owners, minlength=2 * len(items)).astype(np.int64)
-    template = {text_hash(" ".join(blind(t))): i for i, t in reversed(list(enumerate(token_lists)))
-                if counts[2 * i] < defaults.min_matched_ngrams and t}
+    keys = sequence_hashes(enc, blind_numbers=True, drop_brackets=True)
+    template = {int(keys[i]): i for i in reversed(range(len(items)))
+                if counts[2 * i] < defaults.min_matched_ngrams and token_lists[i]}
     log.debug("benchmark index: %d items, %d n-grams from %d tasks", len(items), len(hashes), len(tasks))
     return BenchmarkIndex(defaults.ngram, tuple(tasks), tuple(items), counts, hashes, owners, exact, template)
 
@@ -235,30 +256,39 @@ def _read_index(path: Path) -> BenchmarkIndex | None:
         return None
 
 
-def find_contamination(texts: Sequence[str], index: BenchmarkIndex, defaults: CurateDefaults = CURATE) -> list[Match | None]:
-    """For each text, the benchmark item it copies (see module docstring), or ``None``."""
+def find_contamination(texts: Sequence[str], index: BenchmarkIndex, defaults: CurateDefaults = CURATE,
+                       tokenized: Sequence[list[str]] | None = None) -> list[Match | None]:
+    """For each text, the benchmark item it copies (see module docstring), or ``None``.
+
+    ``tokenized`` may give :func:`~thinkforge.curate.text.tokens` of the texts when the caller has them.
+    """
+    token_lists = list(tokenized) if tokenized is not None else [tokens(t) for t in texts]
     results: list[Match | None] = [None] * len(texts)
     rest: list[int] = []
-    token_lists: list[list[str]] = []
-    for row, text in enumerate(texts):
-        toks = tokens(text)
+    for row, toks in enumerate(token_lists):
         item = index.exact.get(text_hash(" ".join(toks)))
-        if item is not None:
+        if item is None:
+            rest.append(row)
+        else:
             results[row] = _match(index, item, "exact")
-            continue
-        item = index.template.get(text_hash(" ".join(blind(toks))))
-        if item is not None:
-            results[row] = _match(index, item, "template")
-            continue
-        rest.append(row)
-        token_lists.append(toks)
-    if not rest or len(index.hashes) == 0:
+    if not rest:
         return results
+    enc = encode([drop_figures(token_lists[r]) for r in rest])
+    keys = sequence_hashes(enc, blind_numbers=True, drop_brackets=True).tolist()
+    still = []
+    for local, (row, key) in enumerate(zip(rest, keys)):
+        item = index.template.get(key)
+        if item is None:
+            still.append(local)
+        else:
+            results[row] = _match(index, item, "template")
+    if not still or len(index.hashes) == 0:
+        return results
+    if len(still) < len(rest):
+        enc, rest = enc.subset(still), [rest[i] for i in still]
     # Windows of a row need no content-word filter: they can only equal indexed (filtered) windows.
-    grams, owner = _grams(token_lists, index.n, 0)
-    unique = index.unique_hashes
-    pos = np.minimum(np.searchsorted(unique, grams), len(unique) - 1)
-    hit = unique[pos] == grams
+    grams, owner = _grams(enc, index.n, 0)
+    hit = index.contains(grams)
     grams, row_of = grams[hit], owner[hit] // 2
     order = np.argsort(row_of, kind="stable")
     grams, row_of = grams[order], row_of[order]
@@ -321,10 +351,10 @@ class DecontaminationReport:
 
 
 def decontaminate(texts: Sequence[str], index: BenchmarkIndex, ids: Iterable[str] | None = None,
-                  defaults: CurateDefaults = CURATE) -> DecontaminationReport:
+                  defaults: CurateDefaults = CURATE, tokenized: Sequence[list[str]] | None = None) -> DecontaminationReport:
     """Split rows into kept and dropped against ``index``; ``ids`` name rows in the report (default: row number)."""
     row_ids = [str(i) for i in (ids if ids is not None else range(len(texts)))]
-    matches = find_contamination(texts, index, defaults)
+    matches = find_contamination(texts, index, defaults, tokenized)
     kept = tuple(i for i, m in enumerate(matches) if m is None)
     dropped = tuple((i, row_ids[i], m) for i, m in enumerate(matches) if m is not None)
     settings = {"ngram": index.n, "min_matched_ngrams": defaults.min_matched_ngrams,

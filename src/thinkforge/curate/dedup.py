@@ -127,10 +127,13 @@ def near_duplicates(sig: np.ndarray, defaults: CurateDefaults = CURATE) -> dict[
 
 
 def dedup(texts: Sequence[str], ids: Iterable[str] | None = None, near: bool = True,
-          defaults: CurateDefaults = CURATE) -> DedupReport:
-    """Keep the first occurrence of each prompt; drop exact and (with ``near``) near duplicates."""
+          defaults: CurateDefaults = CURATE, tokenized: Sequence[list[str]] | None = None) -> DedupReport:
+    """Keep the first occurrence of each prompt; drop exact and (with ``near``) near duplicates.
+
+    ``tokenized`` may give :func:`~thinkforge.curate.text.tokens` of the texts when the caller has them.
+    """
     row_ids = [str(i) for i in (ids if ids is not None else range(len(texts)))]
-    token_lists = [tokens(t) for t in texts]
+    token_lists = list(tokenized) if tokenized is not None else [tokens(t) for t in texts]
     first_of: dict[int, int] = {}
     dropped: list[Duplicate] = []
     survivors: list[int] = []
