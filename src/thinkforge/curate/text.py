@@ -14,6 +14,7 @@ Two views of a text, both built from one tokenisation:
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from itertools import accumulate, chain
 from typing import Sequence
@@ -93,9 +94,14 @@ def text_hash(text: str) -> int:
 
 
 class _Vocabulary:
-    """Token → row of a table (xxh64 id, is number, is bracket, is content word), grown as tokens appear."""
+    """Token → row of a table (xxh64 id, is number, is bracket, is content word), grown as tokens appear.
+
+    One per process, shared by all callers (thread-safe); it grows with the distinct tokens seen (numbers
+    included), about 200 bytes each.
+    """
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()
         self.index: dict[str, int] = {}
         self._ids: list[int] = []
         self._flags: list[tuple[bool, bool, bool]] = []
@@ -104,7 +110,11 @@ class _Vocabulary:
 
     def lookup(self, flat: list[str]) -> np.ndarray:
         """Table rows of ``flat`` (new tokens are added)."""
-        new = set(flat).difference(self.index)
+        with self._lock:
+            self._add(set(flat).difference(self.index))
+            return np.fromiter(map(self.index.__getitem__, flat), dtype=np.int64, count=len(flat))
+
+    def _add(self, new: set[str]) -> None:
         if new:
             for token in sorted(new):
                 self.index[token] = len(self._ids)
@@ -113,7 +123,6 @@ class _Vocabulary:
             self.ids = np.array(self._ids, dtype=np.uint64)
             flags = np.array(self._flags, dtype=bool).reshape(-1, 3)
             self.number, self.bracket, self.word = flags[:, 0], flags[:, 1], flags[:, 2]
-        return np.fromiter(map(self.index.__getitem__, flat), dtype=np.int64, count=len(flat))
 
 
 _VOCAB = _Vocabulary()
