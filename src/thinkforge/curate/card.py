@@ -146,7 +146,7 @@ def render_markdown(data: Mapping[str, Any]) -> str:
         out += _table(["field", "value"], [[k, v] for k, v in summary.items() if not isinstance(v, (list, dict))] or [["-", "-"]])
         for k, v in summary.items():
             if isinstance(v, dict) and v:
-                out += _table([k, "count"], list(v.items()))
+                out += _table([k, "value"], list(v.items()))
     out += ["## Tokens and cost", ""]
     out += _table(["field", "value"], list(data["accounting"].items()) or [["-", "-"]])
     return "\n".join(out)
