@@ -333,3 +333,49 @@ class ReportDefaults:
 
 
 REPORT = ReportDefaults()
+
+
+@dataclass(frozen=True)
+class CurateDefaults:
+    """Curation: dedup, decontamination, selection and export (see docs/curation.md for the reasoning)."""
+
+    #: Decontamination: words per n-gram (open-r1 uses 8).
+    ngram: int = 8
+    #: Content words (two or more letters) an n-gram needs to count as evidence; formula-only windows such as
+    #: ``x ^ 0 + 0 x = 0`` match unrelated problems once numbers are blind.
+    ngram_min_words: int = 4
+    #: An n-gram found in this many benchmark items or more is boilerplate, not evidence.
+    ngram_max_items: int = 3
+    #: A row is contaminated by a benchmark item when it shares at least this many of the item's distinct
+    #: content n-grams (items with fewer are matched only exactly or as the same text with other numbers) ...
+    min_matched_ngrams: int = 5
+    #: ... and at least this share of them. One or two common phrases ("let x be a real number such that")
+    #: never reach both bars; a copy with changed numbers or a reworded first sentence keeps most n-grams.
+    min_matched_share: float = 0.3
+    #: Near-duplicates: MinHash permutations, word-shingle size and the Jaccard threshold of MinHash LSH.
+    minhash_num_perm: int = 128
+    minhash_shingle: int = 3
+    #: 0.9 drops near-verbatim copies (spacing, a typo, an added word) but keeps the same short problem with
+    #: other numbers (one changed number moves a 20-shingle text to Jaccard ≈ 0.75).
+    minhash_threshold: float = 0.9
+    #: Rows of one LSH bucket paired with all others (a bucket of thousands of copies stays linear).
+    minhash_max_bucket: int = 64
+    #: Seed of the MinHash permutations (fixed: signatures are comparable across runs).
+    minhash_seed: int = 1
+    #: Selection: sampling seed for balancing sources/domains to target counts.
+    select_seed: int = 0
+    #: Reformatter (Sky-T1: gpt-4o-mini at T=0.7) and teacher limits.
+    reformat_model: str = "gpt-4o-mini"
+    reformat_temperature: float = 0.7
+    reformat_max_tokens: int = 16384
+    teacher_max_tokens: int = 16384
+    #: Dry-run plan assumptions: mean teacher trace length (tokens; ≈5k puts Sky-T1's reformatting of ~25k
+    #: traces with gpt-4o-mini near the reported $100), prompt tokens of a hub problem, characters per token.
+    est_completion_tokens: int = 5000
+    est_prompt_tokens: int = 300
+    est_chars_per_token: float = 4.0
+    #: Histogram bins of the data card's token-length plot.
+    card_histogram_bins: int = 40
+
+
+CURATE = CurateDefaults()
