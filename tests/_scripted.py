@@ -25,6 +25,8 @@ class ScriptedBackend:
         self.finish = finish
         self.group_size = group_size
         self.calls = 0
+        #: Requests answered (samples made), over all calls.
+        self.requests = 0
 
     def text_for(self, request: GenerationRequest) -> str:
         options = self.texts.get(request.problem_id)
@@ -36,6 +38,7 @@ class ScriptedBackend:
         for start in range(0, len(requests), self.group_size):
             group = requests[start : start + self.group_size]
             self.calls += 1
+            self.requests += len(group)
             yield [
                 r.to_sample(Completion(text=self.text_for(r), finish_reason=self.finish,  # type: ignore[arg-type]
                                        prompt_tokens=10, completion_tokens=len(self.text_for(r).split())), self.name)

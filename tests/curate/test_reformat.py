@@ -19,42 +19,11 @@ from thinkforge.curate.reformat import (
     reformat_request,
 )
 from thinkforge.records import Sample
+
+from _rewriter import Rewriter
 from thinkforge.tasks import get_task
 
 PROMPTS = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "prompts" / "sky_t1_prompts.json"
-_CONTENT = "Content to be converted: "
-
-
-class Rewriter:
-    """A real backend: rewrites each trace into the marker layout, faithfully or with the answer altered."""
-
-    name = "rewriter"
-
-    def __init__(self, mode: str) -> None:
-        self.mode = mode
-
-    def generate(self, requests: Sequence[GenerationRequest]) -> Iterator[list[Sample]]:
-        for request in requests:
-            yield [request.to_sample(Completion(self._rewrite(request.messages[-1]["content"]), "stop"), self.name)]
-
-    def close(self) -> None:
-        pass
-
-    def _rewrite(self, prompt: str) -> str:
-        trace = prompt.split(_CONTENT, 1)[1]
-        final = trace.strip().splitlines()[-1]
-        if self.mode == "empty":
-            return ""
-        if self.mode == "no_markers":
-            return trace
-        if self.mode == "alter":
-            final = re.sub(r"\\boxed\{([^}]*)\}", lambda m: "\\boxed{" + str(int(m.group(1)) + 1) + "}", final)
-            final = final.replace("return ", "return -1 + ")
-        if "```" in trace:
-            final = trace[trace.index("```"):]
-            if self.mode == "alter":
-                final = final.replace("return ", "return -1 + ")
-        return f"<|begin_of_thought|>\n\n{trace}\n\n<|end_of_thought|>\n\n{BEGIN_SOLUTION}\n\n{final}\n\n{END_SOLUTION}"
 
 
 def test_rewriter_is_a_backend() -> None:
