@@ -1,0 +1,141 @@
+"""The train recipe: data, model, hyperparameters, LoRA, launch and cost-estimate settings.
+
+Fields marked ``identity: False`` say how a run is invoked (where it writes, whether it resumes), not what
+it is; every other field is part of the run's identity, stored in the run directory and checked on resume.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from thinkforge.defaults import TRAIN
+from thinkforge.errors import ConfigError
+
+#: Version of the train stage's semantics (mask rule, output layout); part of the run identity.
+STAGE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where the conversations come from and how the held-out split is cut."""
+
+    path: str = ""
+    eval_fraction: float = TRAIN.eval_fraction
+    #: A fixed held-out count (wins over ``eval_fraction`` when > 0).
+    eval_size: int = TRAIN.eval_size
+    #: Only the first N conversations (0: all).
+    limit: int = 0
+
+
+@dataclass(frozen=True)
+class LoraConfig:
+    enabled: bool = False
+    r: int = TRAIN.lora_r
+    alpha: int = TRAIN.lora_alpha
+    dropout: float = TRAIN.lora_dropout
+    target_modules: str = TRAIN.lora_target_modules
+
+
+@dataclass(frozen=True)
+class LaunchConfig:
+    """How many processes and which engine; ``engine`` selects a shipped accelerate config."""
+
+    mode: Literal["local", "accelerate"] = "local"
+    engine: Literal["ddp", "fsdp", "zero3"] = "ddp"
+    num_processes: int = 1
+    #: An accelerate config file of your own (wins over ``engine``).
+    accelerate_config: str = ""
+
+
+@dataclass(frozen=True)
+class EstimateConfig:
+    """Inputs of the ``--dry-run`` cost estimate (used only when the numbers are not measured from data)."""
+
+    gpu_type: str = TRAIN.gpu_type
+    usd_per_gpu_hour: float = TRAIN.usd_per_gpu_hour
+    mfu: float = TRAIN.mfu
+    #: Examples and mean tokens per example when the data file is not at hand (0: measure from data).
+    examples: int = 0
+    mean_tokens_per_example: int = TRAIN.mean_tokens_per_example
+    #: Parameters of the model when it is neither known by id nor local (0: look it up).
+    params: int = 0
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything ``thinkforge train`` needs (a YAML recipe maps onto these keys)."""
+
+    model: str = "default"
+    data: DataConfig = field(default_factory=DataConfig)
+    epochs: float = TRAIN.epochs
+    max_steps: int = TRAIN.max_steps
+    lr: float = TRAIN.lr
+    lr_scheduler: str = TRAIN.lr_scheduler
+    warmup_ratio: float = TRAIN.warmup_ratio
+    weight_decay: float = TRAIN.weight_decay
+    max_grad_norm: float = TRAIN.max_grad_norm
+    batch_size: int = TRAIN.batch_size
+    grad_accum: int = TRAIN.grad_accum
+    max_length: int = TRAIN.max_length
+    seed: int = TRAIN.seed
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    gradient_checkpointing: bool = TRAIN.gradient_checkpointing
+    padding_free: bool = TRAIN.padding_free
+    #: The chat template's end-of-turn token (``auto``: the tokenizer's eos token).
+    end_of_turn: str = "auto"
+    logging_steps: int = TRAIN.logging_steps
+    eval_steps: int = TRAIN.eval_steps
+    save_steps: int = TRAIN.save_steps
+    save_total_limit: int = TRAIN.save_total_limit
+    mask_check_examples: int = TRAIN.mask_check_examples
+    lora: LoraConfig = field(default_factory=LoraConfig)
+    launch: LaunchConfig = field(default_factory=LaunchConfig)
+    estimate: EstimateConfig = field(default_factory=EstimateConfig)
+    out: str = field(default="", metadata={"identity": False})
+    overwrite: bool = field(default=False, metadata={"identity": False})
+    resume: bool = field(default=False, metadata={"identity": False})
+    dry_run: bool = field(default=False, metadata={"identity": False})
+
+
+def identity(config: Any) -> dict[str, Any]:
+    """The fields that define the run (recursively), without the invocation fields."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(config):
+        if not f.metadata.get("identity", True):
+            continue
+        value = getattr(config, f.name)
+        out[f.name] = identity(value) if dataclasses.is_dataclass(value) else value
+    return out
+
+
+def validate(config: TrainConfig) -> None:
+    """Reject values no run can use, naming the key."""
+    checks = [
+        (config.epochs > 0 or config.max_steps > 0, "epochs", "must be > 0 (or set max_steps)"),
+        (config.lr > 0, "lr", "must be > 0"),
+        (config.batch_size >= 1, "batch_size", "must be >= 1"),
+        (config.grad_accum >= 1, "grad_accum", "must be >= 1"),
+        (config.max_length >= 8, "max_length", "must be >= 8"),
+        (0.0 <= config.warmup_ratio < 1.0, "warmup_ratio", "must be in [0, 1)"),
+        (0.0 <= config.data.eval_fraction < 1.0, "data.eval_fraction", "must be in [0, 1)"),
+        (config.data.eval_size >= 0, "data.eval_size", "must be >= 0"),
+        (config.launch.num_processes >= 1, "launch.num_processes", "must be >= 1"),
+        (0.0 < config.estimate.mfu <= 1.0, "estimate.mfu", "must be in (0, 1]"),
+        (config.save_steps >= 1, "save_steps", "must be >= 1"),
+    ]
+    for ok, key, rule in checks:
+        if not ok:
+            raise ConfigError(f"config key '{key}' {rule}, got {_get(config, key)!r}")
+
+
+def _get(config: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        config = getattr(config, part)
+    return config
+
+
+def global_batch(config: TrainConfig) -> int:
+    """Examples per optimizer step across all processes."""
+    return config.batch_size * config.grad_accum * config.launch.num_processes
