@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import logging
 import subprocess
 import tempfile
 from pathlib import Path
@@ -96,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
             console.print(f"data             {summary.mask.describe()}")
         return 0
     if not is_main_process():
+        logging.getLogger("thinkforge").setLevel(logging.WARNING)  # rank 0 reports for the group
         run_train(config)
         return 0
     with make_progress() as progress:

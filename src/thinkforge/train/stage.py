@@ -204,6 +204,7 @@ def _sft_config(config: TrainConfig, out: Path, dtype: Any, has_eval: bool) -> A
         report_to="none",
         disable_tqdm=True,
         dataloader_num_workers=0,
+        ddp_find_unused_parameters=False,
         use_cpu=not torch.cuda.is_available(),
     )
 
