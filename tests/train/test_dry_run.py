@@ -101,3 +101,17 @@ def test_a_dry_run_on_real_data_measures_tokens(tmp_path: Path, traces: Path, ti
     out = capsys.readouterr().out
     assert "train examples   20" in out and "steps            10" in out and "(assumed" not in out.split("train examples")[1].split("\n")[0]
     assert "mask checked on 20 examples" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["lr=abc"], "config key 'lr' expects float"),
+        (["lora.rank=4"], "unknown config key 'lora.rank'"),
+        (["--batch-size", "0"], "config key 'batch_size' must be >= 1"),
+        (["estimate.mfu=1.5"], "estimate.mfu"),
+    ],
+)
+def test_bad_settings_are_one_clear_error(args: list[str], message: str, capsys: pytest.CaptureFixture) -> None:
+    assert main(["train", "--config", str(RECIPE), "--dry-run", *args]) == 2
+    assert message in capsys.readouterr().err
