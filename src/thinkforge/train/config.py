@@ -42,11 +42,11 @@ class LoraConfig:
 class LaunchConfig:
     """How many processes and which engine; ``engine`` selects a shipped accelerate config."""
 
-    mode: Literal["local", "accelerate"] = "local"
+    mode: Literal["local", "accelerate"] = field(default="local", metadata={"identity": False})
     engine: Literal["ddp", "fsdp", "zero3"] = "ddp"
     num_processes: int = 1
     #: An accelerate config file of your own (wins over ``engine``).
-    accelerate_config: str = ""
+    accelerate_config: str = field(default="", metadata={"identity": False})
 
 
 @dataclass(frozen=True)
@@ -85,14 +85,16 @@ class TrainConfig:
     padding_free: bool = TRAIN.padding_free
     #: The chat template's end-of-turn token (``auto``: the tokenizer's eos token).
     end_of_turn: str = "auto"
-    logging_steps: int = TRAIN.logging_steps
-    eval_steps: int = TRAIN.eval_steps
-    save_steps: int = TRAIN.save_steps
-    save_total_limit: int = TRAIN.save_total_limit
-    mask_check_examples: int = TRAIN.mask_check_examples
+    #: How often to log, evaluate, checkpoint and how much to check: not part of the run's identity.
+    logging_steps: int = field(default=TRAIN.logging_steps, metadata={"identity": False})
+    eval_steps: int = field(default=TRAIN.eval_steps, metadata={"identity": False})
+    save_steps: int = field(default=TRAIN.save_steps, metadata={"identity": False})
+    save_total_limit: int = field(default=TRAIN.save_total_limit, metadata={"identity": False})
+    mask_check_examples: int = field(default=TRAIN.mask_check_examples, metadata={"identity": False})
     lora: LoraConfig = field(default_factory=LoraConfig)
     launch: LaunchConfig = field(default_factory=LaunchConfig)
-    estimate: EstimateConfig = field(default_factory=EstimateConfig)
+    #: Only read by ``--dry-run``; not part of the run's identity.
+    estimate: EstimateConfig = field(default_factory=EstimateConfig, metadata={"identity": False})
     out: str = field(default="", metadata={"identity": False})
     overwrite: bool = field(default=False, metadata={"identity": False})
     resume: bool = field(default=False, metadata={"identity": False})

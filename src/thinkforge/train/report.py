@@ -24,9 +24,12 @@ CARD_FILE = "README.md"
 class StepTracker(TrainerCallback):
     """Counts training tokens and time (evaluation and saving excluded) and reports each optimizer step."""
 
-    def __init__(self, collator: CountingCollator, on_progress: Callable[[Any], None] | None) -> None:
+    def __init__(
+        self, collator: CountingCollator, on_progress: Callable[[Any], None] | None, metrics_path: Path | None = None
+    ) -> None:
         self.collator = collator
         self.on_progress = on_progress
+        self.metrics_path = metrics_path
         self.train_tokens = 0
         self.train_s = 0.0
         self.loss: float | None = None
@@ -73,6 +76,9 @@ class StepTracker(TrainerCallback):
         self._reset_mark()
 
     def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        """Each checkpoint also refreshes ``train.metrics.jsonl`` (so a killed run's curve is on disk)."""
+        if self.metrics_path is not None and state.is_world_process_zero:
+            write_metrics(self.metrics_path, state.log_history)
         self._reset_mark()
 
 
@@ -97,10 +103,14 @@ def write_outputs(
     padding_share: float,
 ) -> None:
     """``train.metrics.jsonl``, ``train.loss.png`` and the model card, each written atomically."""
-    lines = [json.dumps(h, sort_keys=True) for h in history]
-    _atomic_write_text(out / METRICS_FILE, "".join(line + "\n" for line in lines))
+    write_metrics(out / METRICS_FILE, history)
     plot_loss(history, out / LOSS_PNG)
     _atomic_write_text(out / CARD_FILE, model_card(config, history, mask, eval_mask, padding_share))
+
+
+def write_metrics(path: Path, history: Sequence[dict[str, Any]]) -> None:
+    """One JSON line per logged step (the trainer's log history, restored on resume)."""
+    _atomic_write_text(path, "".join(json.dumps(h, sort_keys=True) + "\n" for h in history))
 
 
 def plot_loss(history: Sequence[dict[str, Any]], path: Path) -> None:

@@ -224,7 +224,7 @@ def _train(config: TrainConfig, out: Path, on_progress: Callable[[TrainProgress]
     model = _load_model(config, dtype)
     collator = CountingCollator(pad_token_id=tokenizer.pad_token_id, padding_free=config.padding_free)
     _check_collated(collator, train_ds, config.batch_size)
-    tracker = report.StepTracker(collator, on_progress)
+    tracker = report.StepTracker(collator, on_progress, out / report.METRICS_FILE)
     trainer = SFTTrainer(
         model=model,
         args=_sft_config(config, out, dtype, eval_ds is not None),
@@ -244,8 +244,8 @@ def _train(config: TrainConfig, out: Path, on_progress: Callable[[TrainProgress]
     if eval_ds is not None and report.last_eval_step(state.log_history) != state.global_step:
         trainer.evaluate()
     wall = time.monotonic() - started
+    _save_final(trainer, tokenizer, out, eot)
     if trainer.is_world_process_zero():
-        _save_final(trainer, tokenizer, out, eot)
         report.write_outputs(out, config, state.log_history, mask, eval_mask, collator.padding_share)
     history = state.log_history
     return TrainSummary(
@@ -285,18 +285,24 @@ def _check_collated(collator: CountingCollator, dataset: Any, batch_size: int) -
 
 
 def _save_final(trainer: Any, tokenizer: Any, out: Path, eot: str) -> None:
-    """A standard HF checkpoint in ``out``: merged weights, tokenizer + chat template, generation config with eos."""
+    """A standard HF checkpoint in ``out``: weights, tokenizer + chat template, generation config stopping on the
+    end-of-turn token. Called on every process: under FSDP / ZeRO-3 ``save_model`` gathers the shards.
+    With LoRA the adapters go to ``out/adapter`` and rank 0 saves the merged model in ``out``."""
     model = trainer.model
-    if hasattr(model, "merge_and_unload"):
-        model.save_pretrained(str(out / "adapter"))
-        model = model.merge_and_unload()
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    gen = base.generation_config
     eot_id = tokenizer.convert_tokens_to_ids(eot)
-    gen = model.generation_config
-    eos = [eot_id] + [i for i in _as_list(model.config.eos_token_id) if i != eot_id]
+    eos = list(dict.fromkeys([eot_id, *_as_list(gen.eos_token_id), *_as_list(base.config.eos_token_id)]))
     gen.eos_token_id = eos[0] if len(eos) == 1 else eos
     gen.pad_token_id = tokenizer.pad_token_id
-    model.save_pretrained(str(out))
-    tokenizer.save_pretrained(str(out))
+    if not hasattr(model, "merge_and_unload"):
+        trainer.save_model(str(out))
+        return
+    trainer.save_model(str(out / "adapter"))
+    if trainer.is_world_process_zero():
+        merged = model.merge_and_unload()
+        merged.save_pretrained(str(out))
+        tokenizer.save_pretrained(str(out))
 
 
 def _as_list(value: Any) -> list[int]:
