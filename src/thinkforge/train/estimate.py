@@ -8,7 +8,6 @@ peak dense bf16 FLOP/s × MFU), with the MFU an assumption stated in the output.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,10 +144,3 @@ def make_plan(config: TrainConfig, *, train_examples: int, mean_tokens: float, m
         usd=hours * gpus * est.usd_per_gpu_hour,
         tokens_measured=measured,
     )
-
-
-def plan_json(plan: Plan) -> str:
-    """The plan as one JSON object (for scripts)."""
-    from dataclasses import asdict
-
-    return json.dumps(asdict(plan))

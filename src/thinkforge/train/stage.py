@@ -309,11 +309,3 @@ def _as_list(value: Any) -> list[int]:
     if value is None:
         return []
     return list(value) if isinstance(value, (list, tuple)) else [int(value)]
-
-
-def describe_hparams(config: TrainConfig) -> dict[str, Any]:
-    """The hyperparameters that define the run, flat, for the model card."""
-    from thinkforge.config import flatten
-
-    return flatten(identity(config))
-
