@@ -53,11 +53,13 @@ def conversations(n: int, seed: int) -> list[dict]:
     return rows
 
 
-def tiny_model(path: Path, tokenizer_dir: str) -> str:
-    """A random model of the default model's shape (30 layers, hidden 576): same FLOPs, no pretrained weights."""
+def tiny_model(path: Path, tokenizer_dir: str, layers: int) -> str:
+    """A random model of the default model's shape (hidden 576; 30 layers unless ``layers`` cuts them)."""
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     config = AutoConfig.from_pretrained(tokenizer_dir)
+    if layers:
+        config.num_hidden_layers = layers
     AutoModelForCausalLM.from_config(config).save_pretrained(path)
     AutoTokenizer.from_pretrained(tokenizer_dir).save_pretrained(path)
     return str(path)
@@ -76,6 +78,7 @@ def plain_trl(model_dir: str, rows: list[dict], steps: int, batch_size: int, out
         args=SFTConfig(
             output_dir=str(out), max_steps=steps, per_device_train_batch_size=batch_size, learning_rate=1e-5,
             seed=0, data_seed=0, save_strategy="no", report_to="none", disable_tqdm=True, use_cpu=True, max_length=1024,
+            gradient_checkpointing=False,  # TRL defaults to True; off on both sides so only batching differs
         ),  # fmt: skip
         train_dataset=datasets.Dataset.from_list(rows),
         processing_class=tokenizer,
@@ -96,6 +99,7 @@ def main() -> None:
     parser.add_argument("--model", default="tiny", help="'default' (pretrained) or 'tiny' (random, same shape)")
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--layers", type=int, default=0, help="tiny: keep only N layers (0: all 30)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     import datasets
@@ -105,7 +109,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         default_dir = resolve("default")
-        model_dir = default_dir if args.model == "default" else tiny_model(work / "model", default_dir)
+        model_dir = default_dir if args.model == "default" else tiny_model(work / "model", default_dir, args.layers)
         data = work / "data.jsonl"
         data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
         plain_tps, plain_pad = plain_trl(model_dir, rows, args.steps, args.batch_size, work / "plain")
@@ -114,7 +118,7 @@ def main() -> None:
             max_steps=args.steps, batch_size=args.batch_size, lr=1e-5, seed=0, save_steps=10_000, max_length=1024,
         )  # fmt: skip
         summary = run_train(config)
-    print(f"model {args.model} ({model_dir}), {args.steps} steps × {args.batch_size} examples, CPU")
+    print(f"model {args.model} (layers: {args.layers or 'all'}), {args.steps} steps × {args.batch_size} examples, CPU")
     print(f"{'':<26}{'tokens/s':>10}{'padding':>10}")
     print(f"{'plain TRL SFTTrainer':<26}{plain_tps:>10.1f}{plain_pad:>10.1%}")
     print(f"{'thinkforge train':<26}{summary.tokens_per_s:>10.1f}{summary.padding_share:>10.1%}")
