@@ -379,3 +379,52 @@ class CurateDefaults:
 
 
 CURATE = CurateDefaults()
+
+
+@dataclass(frozen=True)
+class TrainDefaults:
+    """Supervised fine-tuning (``thinkforge train``): hyperparameters, mask check, launch and cost estimate."""
+
+    epochs: float = 1.0
+    #: -1: run ``epochs`` epochs; a positive number caps the optimizer steps.
+    max_steps: int = -1
+    lr: float = 2e-5
+    lr_scheduler: str = "cosine"
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.0
+    max_grad_norm: float = 1.0
+    #: Examples per device per micro-batch, and micro-batches accumulated per optimizer step.
+    batch_size: int = 4
+    grad_accum: int = 1
+    #: Tokens per example after the chat template; longer examples are cut (and reported).
+    max_length: int = 2048
+    seed: int = 42
+    #: ``auto``: bfloat16 where the device supports it (GPU), float32 on CPU.
+    dtype: str = "auto"
+    gradient_checkpointing: bool = False
+    #: Flatten each micro-batch into one row with per-example position ids (no padding, no cross-attention).
+    padding_free: bool = True
+    #: Held-out split: a fraction of the examples, or a fixed count when ``eval_size`` > 0 (wins).
+    eval_fraction: float = 0.05
+    eval_size: int = 0
+    #: Optimizer steps between loss logs, held-out evaluations (0: only at the end) and checkpoints.
+    logging_steps: int = 1
+    eval_steps: int = 0
+    save_steps: int = 50
+    save_total_limit: int = 2
+    #: Examples whose tokenized mask is re-checked against the text at start (0: all).
+    mask_check_examples: int = 64
+    #: LoRA (peft): rank, alpha, dropout and the module names adapted (``all-linear``: every linear layer).
+    lora_r: int = 16
+    lora_alpha: int = 32
+    lora_dropout: float = 0.05
+    lora_target_modules: str = "all-linear"
+    #: Cost estimate of ``--dry-run``: model FLOPs utilisation assumed, and the GPU type and its price.
+    mfu: float = 0.10
+    gpu_type: str = "H100"
+    usd_per_gpu_hour: float = 2.96
+    #: Tokens per example assumed when the data is not at hand (Sky-T1 traces: a few thousand tokens).
+    mean_tokens_per_example: int = 5000
+
+
+TRAIN = TrainDefaults()

@@ -34,29 +34,29 @@ def file_fingerprint(path: Path, sample_bytes: int = MODEL_IDENTITY.sample_bytes
     return digest.hexdigest()[: MODEL_IDENTITY.hex_chars]
 
 
-def folder_fingerprint(folder: Path) -> str:
-    """Fingerprint of a checkpoint folder: its config/tokenizer files whole, its weight files sampled."""
-    return _folder_fingerprint(str(folder.resolve()), _folder_state(folder))
+def folder_fingerprint(folder: Path, suffixes: tuple[str, ...] = _WEIGHT_SUFFIXES) -> str:
+    """Fingerprint of a folder: its config/tokenizer files whole, its files with ``suffixes`` (weights) sampled."""
+    return _folder_fingerprint(str(folder.resolve()), _folder_state(folder, suffixes), suffixes)
 
 
-def _folder_state(folder: Path) -> tuple[tuple[str, int, int], ...]:
+def _folder_state(folder: Path, suffixes: tuple[str, ...]) -> tuple[tuple[str, int, int], ...]:
     """(name, size, mtime) of every relevant file: the cache key of a fingerprint within one process."""
     out = []
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and (path.suffix in _WEIGHT_SUFFIXES or path.name in _CONFIG_NAMES):
+        if path.is_file() and (path.suffix in suffixes or path.name in _CONFIG_NAMES):
             st = path.stat()
             out.append((str(path.relative_to(folder)), st.st_size, st.st_mtime_ns))
     return tuple(out)
 
 
 @lru_cache(maxsize=64)
-def _folder_fingerprint(folder: str, state: tuple[tuple[str, int, int], ...]) -> str:
+def _folder_fingerprint(folder: str, state: tuple[tuple[str, int, int], ...], suffixes: tuple[str, ...]) -> str:
     digest = hashlib.sha256()
     root = Path(folder)
     for name, _size, _mtime in state:
         path = root / name
         digest.update(name.encode())
-        if path.suffix in _WEIGHT_SUFFIXES:
+        if path.suffix in suffixes:
             digest.update(file_fingerprint(path).encode())
         else:
             digest.update(path.read_bytes())
