@@ -45,22 +45,29 @@ def main() -> int:
         plans = plan_eval(gen_cfg)
         backend = make_backend(plans[0].generate)
         try:
-            start = time.perf_counter()
-            tokens = 0
-            for tp in plans:
-                tokens += run_generate(tp.generate, backend=backend).session.completion_tokens
-            gen_wall = time.perf_counter() - start
-
-            start = time.perf_counter()
-            result = run_eval(replace(base, out=str(Path(tmp) / "eval")), backend=backend)
-            eval_wall = time.perf_counter() - start
+            # Warm-up (lazy initialisation of the model, kernels and thread pools is in neither timing).
+            run_generate(replace(plans[0].generate, out=str(Path(tmp) / "warm"), limit=1), backend=backend)
+            gen_walls, tokens = [], 0
+            for attempt in range(2):  # generation alone, before and after the eval: the faster is the baseline
+                if attempt == 1:
+                    start = time.perf_counter()
+                    result = run_eval(replace(base, out=str(Path(tmp) / "eval")), backend=backend)
+                    eval_wall = time.perf_counter() - start
+                start = time.perf_counter()
+                tokens = 0
+                for tp in plans:
+                    gen = replace(tp.generate, out=str(Path(tmp) / f"gen{attempt}" / tp.label))
+                    tokens += run_generate(gen, backend=backend).session.completion_tokens
+                gen_walls.append(time.perf_counter() - start)
+            gen_wall = min(gen_walls)
         finally:
             backend.close()
     n = sum(e["n_samples"] for e in result.results["tasks"].values())
     print(f"slice: {args.tasks}, {args.limit} problems each, {n} samples, {tokens} completion tokens, "
           f"backend {backend_kind}, grading workers {args.workers}")
     print(f"{'run':40s} {'wall s':>8s} {'ratio':>7s}")
-    print(f"{'generation only (baseline)':40s} {gen_wall:8.2f} {1.0:7.2f}")
+    print(f"{'generation only (baseline, best of 2)':40s} {gen_wall:8.2f} {1.0:7.2f}   runs: "
+          + ", ".join(f"{w:.2f}" for w in gen_walls))
     print(f"{'thinkforge eval (generate+grade+report)':40s} {eval_wall:8.2f} {eval_wall / gen_wall:7.2f}")
     print(f"target: eval / generation <= 1.10 -> {'met' if eval_wall / gen_wall <= 1.10 else 'NOT met'}")
     return 0
