@@ -1,13 +1,12 @@
-"""The vllm backend: a real tiny generation where vLLM (and a GPU) is installed; skipped only where vLLM is absent."""
+"""The vllm backend's pure parts (the real engine is exercised in tests/generation/vllm, run in .venv-vllm)."""
 
 from __future__ import annotations
 
 import pytest
-from _gen_helpers import make_requests
 
-from thinkforge.backends.base import SamplingParams
 from thinkforge.backends.factory import BackendSpec
-from thinkforge.backends.vllm import VLLMOptions, import_vllm
+from thinkforge.backends.vllm import VLLMOptions, engine_kwargs, import_vllm
+from thinkforge.defaults import VLLM
 from thinkforge.errors import ConfigError, MissingDependencyError
 
 
@@ -21,22 +20,28 @@ def test_missing_vllm_is_one_clear_error_with_the_install_command() -> None:
         assert import_vllm() is not None
 
 
-@pytest.mark.gpu
-def test_vllm_generates_one_sample_per_request_with_seeds(default_model_dir: str) -> None:
-    pytest.importorskip("vllm")
-    from thinkforge.backends.vllm import VLLMBackend
+@pytest.mark.parametrize(
+    ("options", "on_cpu", "expected"),
+    [
+        (VLLMOptions(), False, {"gpu_memory_utilization": VLLM.gpu_memory_utilization, "tensor_parallel_size": 1}),
+        (VLLMOptions(), True, {"gpu_memory_utilization": VLLM.cpu_memory_utilization}),
+        (VLLMOptions(gpu_memory_utilization=0.5), True, {"gpu_memory_utilization": 0.5}),
+        (VLLMOptions(tensor_parallel_size=8, enforce_eager=True), False, {"tensor_parallel_size": 8, "enforce_eager": True}),
+        (VLLMOptions(pipeline_parallel_size=2, distributed_executor_backend="ray"), False,
+         {"pipeline_parallel_size": 2, "distributed_executor_backend": "ray"}),
+        (VLLMOptions(max_model_len=4096, dtype="bfloat16", seed=7), False,
+         {"max_model_len": 4096, "dtype": "bfloat16", "seed": 7}),
+    ],
+)  # fmt: skip
+def test_engine_arguments_follow_the_options(options: VLLMOptions, on_cpu: bool, expected: dict) -> None:
+    kwargs = engine_kwargs("/m", options, on_cpu=on_cpu)
+    assert kwargs["model"] == "/m"
+    assert {k: kwargs[k] for k in expected} == expected
 
-    backend = VLLMBackend(default_model_dir, VLLMOptions(chunk_size=4, gpu_memory_utilization=0.3, max_model_len=2048))
-    sampling = SamplingParams(temperature=0.8, max_tokens=8, seed=2)
-    requests = make_requests(sampling, n=2)
-    groups = list(backend.generate(requests))
-    samples = [s for g in groups for s in g]
-    assert [len(g) for g in groups] == [4, 4, 4]
-    assert sorted(s.key for s in samples) == sorted(r.key for r in requests)
-    assert all(s.finish_reason in ("stop", "length") and 0 < s.completion_tokens <= 8 for s in samples)
-    assert all(s.provenance["backend"] == "vllm" for s in samples)
-    again = {s.key: s.text for g in backend.generate(requests) for s in g}
-    assert again == {s.key: s.text for s in samples}  # per-request seeds: reproducible
+
+@pytest.mark.parametrize("unset", ["max_model_len", "distributed_executor_backend"])
+def test_unset_engine_arguments_are_left_to_vllm(unset: str) -> None:
+    assert unset not in engine_kwargs("/m", VLLMOptions(), on_cpu=False)
 
 
 def test_unknown_backend_is_refused() -> None:

