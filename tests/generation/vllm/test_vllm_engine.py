@@ -66,8 +66,8 @@ def test_per_request_seeds_make_samples_reproducible_and_distinct(engine: VLLMBa
     requests = make_requests(SAMPLED, n=2)
     alone = run(engine, requests[::-1][:5])  # other neighbours, other order, other chunk
     assert {k: s.text for k, s in alone.items()} == {k: sampled[k].text for k in alone}
-    reseeded = run(engine, [dataclasses.replace(r, seed=r.seed + 1) for r in requests])
-    assert any(reseeded[k].text != s.text for k, s in sampled.items())
+    reseeded = run(engine, [dataclasses.replace(r, seed=r.seed + 1) for r in requests[:4]])
+    assert any(s.text != sampled[k].text for k, s in reseeded.items())
     pairs = [(sampled[f"q{i}-0"].text, sampled[f"q{i}-1"].text) for i in range(6)]
     assert any(a != b for a, b in pairs)  # the n samples of a problem are not copies of each other
 
