@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from thinkforge.backends.factory import BackendSpec
-from thinkforge.backends.vllm import VLLMOptions, engine_kwargs, import_vllm
+from thinkforge.backends.vllm import VLLMOptions, _completion, engine_kwargs, import_vllm
 from thinkforge.defaults import VLLM
 from thinkforge.errors import ConfigError, MissingDependencyError
 
@@ -43,6 +45,17 @@ def test_engine_arguments_follow_the_options(options: VLLMOptions, on_cpu: bool,
 @pytest.mark.parametrize("unset", ["max_model_len", "distributed_executor_backend"])
 def test_unset_engine_arguments_are_left_to_vllm(unset: str) -> None:
     assert unset not in engine_kwargs("/m", VLLMOptions(), on_cpu=False)
+
+
+@pytest.mark.parametrize(
+    ("vllm_reason", "finish_reason", "tokens"),
+    [("stop", "stop", (3, 2)), ("length", "length", (3, 2)), ("abort", "error", (None, None)), (None, "error", (None, None))],
+)
+def test_a_request_output_maps_to_a_completion(vllm_reason: str | None, finish_reason: str, tokens: tuple) -> None:
+    output = SimpleNamespace(prompt_token_ids=[1, 2, 3], outputs=[SimpleNamespace(text="hi", finish_reason=vllm_reason, token_ids=[7, 8])])
+    completion = _completion(output, 0.5)
+    assert (completion.finish_reason, (completion.prompt_tokens, completion.completion_tokens)) == (finish_reason, tokens)
+    assert (completion.error is None) == (finish_reason != "error")
 
 
 def test_unknown_backend_is_refused() -> None:

@@ -156,11 +156,13 @@ def engine_kwargs(model: str, options: VLLMOptions, on_cpu: bool) -> dict[str, A
 
 
 def _completion(output: Any, elapsed: float) -> Completion:
-    """Map one ``vllm.RequestOutput`` (n=1) to a :class:`Completion`."""
+    """Map one ``vllm.RequestOutput`` (n=1) to a :class:`Completion`; an aborted or unfinished one is a failure."""
     choice = output.outputs[0]
+    if choice.finish_reason not in ("stop", "length"):
+        return error_completion(f"vllm ended the request with finish_reason={choice.finish_reason!r}", elapsed)
     return Completion(
         text=choice.text,
-        finish_reason="length" if choice.finish_reason == "length" else "stop",
+        finish_reason=choice.finish_reason,
         prompt_tokens=len(output.prompt_token_ids or []),
         completion_tokens=len(choice.token_ids),
         latency_s=elapsed,
