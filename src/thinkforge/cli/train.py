@@ -17,7 +17,7 @@ from thinkforge.cli.common import add_config_arguments, config_from_args, consol
 from thinkforge.train import TrainConfig, TrainProgress, TrainSummary, run_train
 from thinkforge.train.launch import accelerate_command, is_main_process
 
-ORDER = 45
+ORDER = 33
 
 #: CLI flag (argparse dest) → dotted config key.
 _FLAG_KEYS = {
