@@ -15,6 +15,8 @@ STAGE_CONFIGS: dict[str, str] = {
     "generate": "thinkforge.generate.config:GenerateConfig",
     "grade": "thinkforge.grading.stage:GradeConfig",
     "eval": "thinkforge.evaluate.config:EvalConfig",
+    "curate": "thinkforge.curate.config:CurateConfig",
+    "train": "thinkforge.train.config:TrainConfig",
 }
 
 
