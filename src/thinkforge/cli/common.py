@@ -73,3 +73,15 @@ def summary_line(verdicts: Sequence[Verdict]) -> str:
 def print_summary(verdicts: Sequence[Verdict]) -> None:
     """The summary line on stderr (stdout stays machine-readable)."""
     err_console.print(summary_line(verdicts), markup=False)
+
+
+def stage_bars(progress: Progress) -> Any:
+    """A progress callback that draws one bar per stage or sub-run (``StageProgress.stage``) on ``progress``."""
+    bars: dict[str, Any] = {}
+
+    def update(p: Any) -> None:
+        if p.stage not in bars:
+            bars[p.stage] = progress.add_task(p.stage, total=p.total, info="")
+        progress.update(bars[p.stage], completed=p.done, total=p.total, info=p.info)
+
+    return update

@@ -8,8 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
-from thinkforge.cli.common import console, make_progress
-from thinkforge.runs import StageProgress
+from thinkforge.cli.common import console, make_progress, stage_bars
 
 ORDER = 32
 
@@ -54,13 +53,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     clean_pools(config)  # pools, filters and cleaning checked before a progress bar is drawn
     with make_progress() as progress:
-        bars: dict[str, Any] = {}
-
-        def update(p: StageProgress) -> None:
-            if p.stage not in bars:
-                bars[p.stage] = progress.add_task(p.stage, total=p.total, info="")
-            progress.update(bars[p.stage], completed=p.done, total=p.total, info=p.info)
-
+        update = stage_bars(progress)
         summary = run_curate(config, on_progress=update, workers=args.workers)
     table = Table(title=f"curate {config.name}: {summary.rows} rows exported")
     table.add_column("step")

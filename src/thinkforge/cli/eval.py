@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from thinkforge.cli.common import console, err_console, make_progress
+from thinkforge.cli.common import console, err_console, make_progress, stage_bars
 from thinkforge.cli.flags import add_flags, flag_values
 from thinkforge.evaluate.config import EvalConfig, load_eval_config
 from thinkforge.evaluate.stage import REPORT_FILE, RESULTS_FILE, plan_eval, rescore, run_eval
-from thinkforge.runs import StageProgress
 
 ORDER = 35
 
@@ -42,13 +41,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_eval_config(args.recipe, overrides, only_tasks=only)
     plan_eval(config)  # every task validated before a progress bar is drawn or a file written
     with make_progress() as progress:
-        bars: dict[str, Any] = {}
-
-        def update(p: StageProgress) -> None:
-            if p.stage not in bars:
-                bars[p.stage] = progress.add_task(p.stage, total=p.total, info="")
-            progress.update(bars[p.stage], completed=p.done, total=p.total, info=p.info)
-
+        update = stage_bars(progress)
         summary = run_eval(config, on_progress=update)
     from thinkforge.evaluate.render import summary_table
 
