@@ -43,8 +43,12 @@ def test_seeded_requests_repeat_on_each_server(server: str) -> None:
 
 
 def test_vllm_serve_answers_n_choices_in_one_request(vllm_server: str) -> None:
-    """vLLM honours ``n`` (llama.cpp does not): one request per problem, usage only as a total."""
+    """vLLM honours ``n`` (llama.cpp does not): one request per problem; the request's usage is split over its
+    choices (prompt tokens evenly, completion tokens by characters), so the samples add up to the server's usage."""
     backend, samples = run(vllm_server, n=3, n_mode="auto")
     assert sorted(s.key for s in samples) == sorted(f"q{i}-{j}" for i in range(2) for j in range(3))
     assert backend.stats["attempts"] == 2
-    assert all(s.text and s.prompt_tokens > 0 and s.completion_tokens is None for s in samples)
+    assert all(s.text and s.prompt_tokens is not None and s.completion_tokens is not None for s in samples)
+    for i in range(2):
+        group = [s for s in samples if s.problem_id == f"q{i}"]
+        assert sum(s.prompt_tokens for s in group) > 0 and sum(s.completion_tokens for s in group) > 0
