@@ -16,9 +16,12 @@ SAMPLING = SamplingParams(temperature=0.7, max_tokens=8, seed=11)
 QUESTIONS = ["What is 2+2?", "Say yes."]
 
 
-def run(url: str, n: int, n_mode: str = "split") -> tuple[OpenAIBackend, list[Sample]]:
-    backend = OpenAIBackend("default", OpenAIOptions(base_url=url, concurrency=2, timeout_s=300, max_retries=2, n_mode=n_mode))
-    samples = [s for group in backend.generate(make_requests(SAMPLING, n=n, questions=QUESTIONS)) for s in group]
+def run(
+    url: str, n: int, n_mode: str = "split", questions: list[str] = QUESTIONS, concurrency: int = 2
+) -> tuple[OpenAIBackend, list[Sample]]:
+    options = OpenAIOptions(base_url=url, concurrency=concurrency, timeout_s=300, max_retries=2, n_mode=n_mode)
+    backend = OpenAIBackend("default", options)
+    samples = [s for group in backend.generate(make_requests(SAMPLING, n=n, questions=questions)) for s in group]
     return backend, samples
 
 
@@ -37,9 +40,15 @@ def test_the_same_prompts_complete_through_both_servers(server: str) -> None:
 
 
 def test_seeded_requests_repeat_on_each_server(server: str) -> None:
-    _, first = run(server, n=1)
-    _, again = run(server, n=1)
-    assert {s.key: s.text for s in again} == {s.key: s.text for s in first}
+    """The same seeded requests, in the same server state, give the same text. The llama.cpp server reuses the
+    cached prefix of the previous prompt (the shared chat-template head), and its logits differ by the size of the
+    batch it evaluates, so each run goes one request at a time behind the same warm-up prompt, which is not
+    compared (a CI run at concurrency 2 once drew a different completion for the second question)."""
+    questions = ["Hello.", *QUESTIONS]
+    _, first = run(server, n=1, questions=questions, concurrency=1)
+    _, again = run(server, n=1, questions=questions, concurrency=1)
+    compared = {f"q{i}-0" for i in range(1, len(questions))}
+    assert {s.key: s.text for s in again if s.key in compared} == {s.key: s.text for s in first if s.key in compared}
 
 
 def test_vllm_serve_answers_n_choices_in_one_request(vllm_server: str) -> None:
