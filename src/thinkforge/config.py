@@ -25,6 +25,9 @@ from thinkforge.errors import ConfigError
 
 T = TypeVar("T")
 
+#: A number in exponent notation without a dot (``1e-4``), which YAML 1.1 leaves a string.
+_FLOAT_TEXT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
+
 
 def parse_override(text: str) -> tuple[str, Any]:
     """Parse ``a.b=value``; the value is read as YAML (``3`` → int, ``[1,2]`` → list, ``x`` → str)."""
@@ -185,6 +188,8 @@ def coerce(value: Any, tp: Any, key: str, where: str = "") -> Any:
     if tp is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
+        if isinstance(value, str) and _FLOAT_TEXT.fullmatch(value.strip()):
+            return float(value)  # YAML 1.1 reads "1e-4" (no dot) as a string
         raise fail
     if tp is str:
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):

@@ -13,9 +13,11 @@ def problem(pid: str, domain: str = "math", **meta: Any) -> Problem:
 
 
 def graded(
-    pid: str, outcomes: Sequence[tuple[bool, str | None]], tokens: Sequence[int] | None = None
+    pid: str, outcomes: Sequence[tuple[bool, str | None]], tokens: Sequence[int] | None = None,
+    sources: Sequence[str | None] | None = None,
 ) -> tuple[list[Sample], list[Verdict]]:
-    """Samples 0..n-1 of one problem and their verdicts: (passed, extracted) each; no answer → no_answer."""
+    """Samples 0..n-1 of one problem and their verdicts: (passed, extracted) each; no answer → no_answer;
+    ``sources``: where each answer was read (``boxed`` …), stored in the verdict's detail."""
     samples, verdicts = [], []
     for i, (passed, extracted) in enumerate(outcomes):
         key = f"{pid}-{i}"
@@ -24,13 +26,16 @@ def graded(
                    prompt_tokens=5, completion_tokens=tokens[i] if tokens else None)
         )
         status = "pass" if passed else ("wrong" if extracted is not None else "no_answer")
-        verdicts.append(Verdict(sample_key=key, passed=passed, status=status, problem_id=pid, extracted=extracted))  # type: ignore[arg-type]
+        detail = {"source": sources[i]} if sources and sources[i] else {}
+        verdicts.append(Verdict(sample_key=key, passed=passed, status=status, problem_id=pid, extracted=extracted,  # type: ignore[arg-type]
+                                detail=detail))
     return samples, verdicts
 
 
-def task_entry(per_problem: dict[str, tuple[int, int]]) -> dict[str, Any]:
-    """The part of a task entry that compare reads: per_problem (n, passed)."""
-    return {"task": "t", "per_problem": {pid: {"n": n, "passed": c} for pid, (n, c) in per_problem.items()}}
+def task_entry(per_problem: dict[str, tuple[int, ...]]) -> dict[str, Any]:
+    """The part of a task entry that compare reads: per_problem (n, passed[, answered, boxed, truncated])."""
+    keys = ("n", "passed", "answered", "boxed", "truncated")
+    return {"task": "t", "per_problem": {pid: dict(zip(keys, row)) for pid, row in per_problem.items()}}
 
 
 def document(tasks: dict[str, dict[str, Any]], name: str = "run") -> dict[str, Any]:

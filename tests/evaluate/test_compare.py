@@ -97,3 +97,17 @@ def test_metric_changes_over_whole_entries() -> None:
         "accuracy": {"a": 0.5, "b": 1.0, "diff": 0.5},
         "pass@2": {"a": 1.0, "b": 1.0, "diff": 0.0},
     }
+
+
+def test_format_metrics_are_paired_like_accuracy() -> None:
+    """Accuracy unchanged, but the share of boxed answers jumps: the format comparison says so, significantly;
+    a metric one run lacks (an older results file) is left out rather than read as zero."""
+    a = {f"p{i:02d}": (2, 1, 2, 0, 0) for i in range(30)}
+    b = {f"p{i:02d}": (2, 1, 2, 2, 0) for i in range(30)}
+    result = compare_task(task_entry(a), task_entry(b), **SETTINGS)
+    assert result["diff"] == 0.0 and result["significant"] is False
+    boxed = result["format"]["boxed"]
+    assert (boxed["a"], boxed["b"], boxed["diff"]) == (0.0, 1.0, 1.0) and boxed["significant"] is True
+    assert result["format"]["answered"]["diff"] == 0.0 and result["format"]["truncated"]["diff"] == 0.0
+    old = task_entry({pid: row[:2] for pid, row in a.items()})
+    assert compare_task(old, task_entry(b), **SETTINGS)["format"] == {}

@@ -12,7 +12,7 @@ from _eval_factory import graded, problem
 from thinkforge.errors import ThinkforgeError, ValidationError
 from thinkforge.evaluate.metrics import IntervalOptions
 from thinkforge.evaluate.results import read_results, results_document, task_results, write_results
-from thinkforge.records import Sample
+from thinkforge.records import Sample, Verdict
 
 PROBLEMS = [
     problem("p1", level=1, subject="Algebra"),
@@ -53,8 +53,20 @@ def test_counts_missing_and_per_problem() -> None:
     entry = _entry()
     assert (entry["domain"], entry["n_problems"], entry["n_samples"], entry["n"]) == ("math", 3, 12, 4)
     assert entry["missing"] == ["p1#4", "p4"]  # a sample without verdict, a problem without samples
-    assert entry["per_problem"] == {"p1": {"n": 4, "passed": 2}, "p2": {"n": 4, "passed": 0}, "p3": {"n": 4, "passed": 3}}
+    fmt = {"boxed": 0, "truncated": 0}
+    assert entry["per_problem"] == {"p1": {"n": 4, "passed": 2, "answered": 4, **fmt},
+                                    "p2": {"n": 4, "passed": 0, "answered": 3, **fmt},
+                                    "p3": {"n": 4, "passed": 3, "answered": 4, **fmt}}
     assert entry["status_counts"] == {"pass": 5, "wrong": 6, "no_answer": 1}
+
+
+def test_per_problem_format_counts() -> None:
+    """answered = a gradable answer (not no_answer / truncated); boxed = read from \\boxed{}; truncated = cut off."""
+    samples, verdicts = graded("p1", [(True, "4"), (False, "5"), (False, None), (False, "4")],
+                               sources=["boxed", "last_number", None, "boxed"])
+    verdicts[2] = Verdict(sample_key=verdicts[2].sample_key, passed=False, status="truncated", problem_id="p1")
+    entry = task_results("toy", PROBLEMS[:1], samples, verdicts)
+    assert entry["per_problem"]["p1"] == {"n": 4, "passed": 1, "answered": 3, "boxed": 2, "truncated": 1}
 
 
 def test_subsets_by_problem_meta() -> None:

@@ -81,3 +81,18 @@ def test_parse_override(text, expected):
 def test_override_without_equals_is_rejected():
     with pytest.raises(ConfigError, match="key=value"):
         parse_override("temperature")
+
+
+@pytest.mark.parametrize(("text", "value"), [("1e-4", 1e-4), ("5E-5", 5e-5), ("-2e3", -2000.0), (".5e1", 5.0)])
+def test_exponent_without_a_dot_is_a_float(tmp_path, text, value):
+    """YAML 1.1 reads ``1e-4`` as a string; a float key takes it as the number a user meant (file and override)."""
+    assert load_config(Recipe, None, [f"sampling.temperature={text}"]).sampling.temperature == value
+    path = tmp_path / "r.yaml"
+    path.write_text(f"sampling:\n  temperature: {text}\n")
+    assert load_config(Recipe, path).sampling.temperature == value
+
+
+@pytest.mark.parametrize("text", ["1e", "e5", "fast", "1e-4x"])
+def test_text_that_is_no_number_stays_an_error(text):
+    with pytest.raises(ConfigError, match="sampling.temperature"):
+        load_config(Recipe, None, [f"sampling.temperature={text}"])

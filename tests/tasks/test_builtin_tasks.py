@@ -15,7 +15,7 @@ SIZES = {
     "math500": 500, "math": 5000, "aime24": 30, "aime25": 30, "amc23": 40, "gsm8k": 1319, "olympiadbench": 675,
     "minerva_math": 272, "gpqa_diamond": 198, "arc_challenge": 1172, "mmlu_pro": 300, "humaneval": 164,
     "mbpp": 500, "livecodebench": 342, "code_contests": 165, "leetcode": 200, "apps": 5,
-    "gsm8k_train": 7473, "aime_1983_2023": 975,
+    "gsm8k_train": 7473, "aime_1983_2023": 975, "arithmetic": 200, "arithmetic_train": 2505,
     # MATH train has 7500 records; two solutions end in an empty \boxed{} and are skipped (see below).
     "math_train": 7498,
 }

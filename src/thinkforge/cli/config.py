@@ -17,6 +17,7 @@ STAGE_CONFIGS: dict[str, str] = {
     "eval": "thinkforge.evaluate.config:EvalConfig",
     "curate": "thinkforge.curate.config:CurateConfig",
     "train": "thinkforge.train.config:TrainConfig",
+    "run": "thinkforge.pipeline.config:RecipeConfig",
 }
 
 

@@ -18,6 +18,7 @@ from thinkforge.curate.pools import PoolConfig, load_pool
 from thinkforge.curate.reformat import reformat_prompt
 from thinkforge.curate.select import POLICIES
 from thinkforge.defaults import CURATE
+from thinkforge.grading.extract import ANSWER_SOURCES
 from thinkforge.errors import ConfigError, ThinkforgeError
 from thinkforge.tasks.registry import get_task
 from thinkforge.tasks.prompts import render_messages
@@ -73,6 +74,10 @@ class SelectConfig:
 
     policy: str = "first"
     max_per_problem: int = 1
+    #: Keep only traces whose verified answer the grader read from one of these places (``boxed``, ``phrase``,
+    #: ``prose``, ``bare``, ``last_number`` …; empty: any). ``[boxed]`` is Sky-T1's own rule: its curation
+    #: read answers from ``\boxed{}`` only.
+    answer_sources: list[str] = field(default_factory=list)
     balance: str = "pool"
     targets: dict[str, int] = field(default_factory=dict)
     seed: int = CURATE.select_seed
@@ -124,6 +129,10 @@ class CurateConfig:
                 raise ConfigError(f"{section}.backend must be one of {', '.join(BACKEND_KINDS)}, got {backend!r}")
         if self.teacher.k < 1:
             raise ConfigError(f"teacher.k must be >= 1, got {self.teacher.k}")
+        unknown_sources = sorted(set(self.select.answer_sources) - set(ANSWER_SOURCES))
+        if unknown_sources:
+            raise ConfigError(f"select.answer_sources: unknown source '{unknown_sources[0]}' "
+                              f"(known: {', '.join(ANSWER_SOURCES)})")
         if self.select.policy not in POLICIES:
             raise ConfigError(f"select.policy must be one of {', '.join(POLICIES)}, got {self.select.policy!r}")
         unknown = sorted(set(self.export.formats) - set(FORMATS))
@@ -145,9 +154,11 @@ class CurateConfig:
 def load_curate_config(path: str | Path | None, overrides: list[str] | tuple[str, ...] = ()) -> CurateConfig:
     """Read a curate recipe plus ``key=value`` overrides; a pool's relative task-YAML path is relative to the recipe."""
     config = load_config(CurateConfig, path, list(overrides))
-    if path is None:
-        return config
-    base = Path(path).resolve().parent
+    return config if path is None else resolve_pool_sources(config, Path(path).resolve().parent)
+
+
+def resolve_pool_sources(config: CurateConfig, base: Path) -> CurateConfig:
+    """The recipe with every relative task-YAML pool ``source`` made relative to ``base`` (the recipe's folder)."""
     pools = {}
     for name, settings in config.pools.items():
         source = str(settings.get("source", "")) if isinstance(settings, dict) else ""

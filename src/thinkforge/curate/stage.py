@@ -71,6 +71,8 @@ class PoolTraces:
     outcomes: list[TraceOutcome]
     accounting: dict[str, Any]
     errors: int
+    #: Passing traces whose answer came from an accepted place (``select.answer_sources``), before reformatting.
+    accepted: int = 0
 
 
 # ------------------------------------------------------------------------------------------- pools
@@ -189,7 +191,12 @@ def _pool_traces(config: CurateConfig, pc: PoolConfig, problems: list[Problem], 
     samples, verdicts, accounting, errors = _generate_and_grade(gcfg, problems, grader, teacher,
                                                                 _tagged(on_progress, f"sample {pc.name}"))
     by_id = {p.id: p for p in problems}
-    candidates = [Candidate(by_id[s.problem_id], s, verdicts[s.key].passed, pc.name) for s in samples if s.key in verdicts]
+    accepted = set(config.select.answer_sources)
+    candidates = [
+        Candidate(by_id[s.problem_id], s, verdicts[s.key].passed and _source_ok(verdicts[s.key], accepted), pc.name)
+        for s in samples if s.key in verdicts
+    ]
+    accepted_count = sum(c.passed for c in candidates)
     reasons: dict[str, str] = {}
     if config.reformat.enabled:
         candidates, reasons, r_errors = _reformat(config, pc, candidates, out, reformatter,
@@ -200,7 +207,12 @@ def _pool_traces(config: CurateConfig, pc: PoolConfig, problems: list[Problem], 
                      or by_id[s.problem_id].meta.get("level") or "-"), verdicts[s.key].status, reasons.get(s.key))
         for s in samples if s.key in verdicts
     ]
-    return PoolTraces(pc, problems, candidates, outcomes, accounting, errors)
+    return PoolTraces(pc, problems, candidates, outcomes, accounting, errors, accepted_count)
+
+
+def _source_ok(verdict: Verdict, accepted: set[str]) -> bool:
+    """The answer was read from an accepted place (``select.answer_sources``; empty: anywhere)."""
+    return not accepted or verdict.detail.get("source") in accepted
 
 
 def _generate_and_grade(gcfg: GenerateConfig, problems: Sequence[Problem], grader: Grader, backend: Backend | None,
@@ -251,6 +263,9 @@ def _select(config: CurateConfig, results: Sequence[PoolTraces]) -> tuple[list[C
         ("traces sampled", {r.pool.name: len(r.outcomes) for r in results}),
         ("traces passed grading", {r.pool.name: sum(o.status == "pass" for o in r.outcomes) for r in results}),
     ]
+    if config.select.answer_sources:
+        steps.append((f"answer read from {'/'.join(config.select.answer_sources)}",
+                      {r.pool.name: r.accepted for r in results}))
     if config.reformat.enabled:
         steps.append(("rewrites kept", {r.pool.name: sum(o.reformat == "kept" for o in r.outcomes) for r in results}))
     chosen = [c for r in results for c in select_per_problem(r.candidates, config.select.policy, config.select.max_per_problem)]

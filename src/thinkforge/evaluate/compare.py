@@ -11,9 +11,14 @@ from thinkforge.evaluate import metrics as m
 _DIFF_BOUNDS = (-1.0, 1.0)
 
 
-def problem_means(per_problem: Mapping[str, Mapping[str, int]]) -> dict[str, float]:
-    """Each problem's share of passing samples, from a results entry's ``per_problem`` (n = 0 left out)."""
-    return {pid: row["passed"] / row["n"] for pid, row in per_problem.items() if row.get("n", 0) > 0}
+#: Per-problem format counts (results.json ``per_problem``) compared like accuracy when both runs have them.
+FORMAT_METRICS: tuple[str, ...] = ("answered", "boxed", "truncated")
+
+
+def problem_means(per_problem: Mapping[str, Mapping[str, int]], count: str = "passed") -> dict[str, float]:
+    """Each problem's share of samples counted under ``count`` (``passed`` by default), from a results entry's
+    ``per_problem``; problems with n = 0 or without that count (an older results file) are left out."""
+    return {pid: row[count] / row["n"] for pid, row in per_problem.items() if row.get("n", 0) > 0 and count in row}
 
 
 def flipped(a: float, b: float, threshold: float) -> bool:
@@ -40,6 +45,29 @@ def metric_changes(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, dict
     return out
 
 
+def paired_difference(
+    mean_a: Mapping[str, float], mean_b: Mapping[str, float], *, resamples: int, seed: int, level: float
+) -> dict[str, Any]:
+    """b − a over the problems both have: the mean difference, its clustered stderr, a paired bootstrap interval
+    (significant when it excludes 0) and the normal-approximation interval beside it."""
+    shared = sorted(set(mean_a) & set(mean_b))
+    diffs = [mean_b[p] - mean_a[p] for p in shared]
+    diff = m.mean(diffs)
+    stderr = m.clustered_stderr(diffs)
+    normal = m.normal_ci(diff, stderr, level, _DIFF_BOUNDS) if diff is not None and stderr is not None else None
+    boot = paired_bootstrap_ci(diffs, resamples=resamples, seed=seed, level=level) if len(diffs) >= 2 else None
+    return {
+        "n_shared": len(shared),
+        "a": m.mean(mean_a[p] for p in shared),
+        "b": m.mean(mean_b[p] for p in shared),
+        "diff": diff,
+        "stderr": stderr,
+        "ci95": list(boot) if boot is not None else None,
+        "ci95_normal": list(normal) if normal is not None else None,
+        "significant": boot is not None and (boot[0] > 0.0 or boot[1] < 0.0),
+    }
+
+
 def compare_task(
     a: Mapping[str, Any],
     b: Mapping[str, Any],
@@ -49,32 +77,29 @@ def compare_task(
     level: float = EVAL.ci_level,
     threshold: float = EVAL.flip_threshold,
 ) -> dict[str, Any]:
-    """Paired comparison of one task's entries (b − a) over the problems both contain."""
+    """Paired comparison of one task's entries (b − a) over the problems both contain: accuracy (pass share)
+    first, then the format metrics (``format``: share answered, boxed, cut off) where both runs record them."""
     mean_a, mean_b = problem_means(a["per_problem"]), problem_means(b["per_problem"])
     shared = sorted(set(mean_a) & set(mean_b))
     diffs = [mean_b[p] - mean_a[p] for p in shared]
-    diff = m.mean(diffs)
-    stderr = m.clustered_stderr(diffs)
-    normal = m.normal_ci(diff, stderr, level, _DIFF_BOUNDS) if diff is not None and stderr is not None else None
-    boot = paired_bootstrap_ci(diffs, resamples=resamples, seed=seed, level=level) if len(diffs) >= 2 else None
     flips = [p for p in shared if flipped(mean_a[p], mean_b[p], threshold)]
+    paired = dict(resamples=resamples, seed=seed, level=level)
+    formats = {}
+    for count in FORMAT_METRICS:
+        fa, fb = problem_means(a["per_problem"], count), problem_means(b["per_problem"], count)
+        if fa and fb:
+            formats[count] = paired_difference(fa, fb, **paired)
     return {
-        "n_shared": len(shared),
+        **paired_difference(mean_a, mean_b, **paired),
         "only_a": len(set(mean_a) - set(mean_b)),
         "only_b": len(set(mean_b) - set(mean_a)),
-        "a": m.mean(mean_a[p] for p in shared),
-        "b": m.mean(mean_b[p] for p in shared),
-        "diff": diff,
-        "stderr": stderr,
-        "ci95": list(boot) if boot is not None else None,
-        "ci95_normal": list(normal) if normal is not None else None,
-        "significant": boot is not None and (boot[0] > 0.0 or boot[1] < 0.0),
         "improved": sum(1 for d in diffs if d > 0),
         "worsened": sum(1 for d in diffs if d < 0),
         "unchanged": sum(1 for d in diffs if d == 0),
         "flipped_to_pass": [p for p in flips if mean_b[p] > mean_a[p]],
         "flipped_to_fail": [p for p in flips if mean_b[p] < mean_a[p]],
         "metrics": metric_changes(a, b),
+        "format": formats,
     }
 
 

@@ -65,8 +65,9 @@ class EvalConfig:
     pricing: PricingConfig = setting(default_factory=PricingConfig, identity=False)
 
 
-def find_recipe(name: str) -> Path:
-    """A recipe file: a path as given, else ``NAME.yaml`` in ./recipes or the repository's recipes folder."""
+def find_recipe(name: str, kind: str = "eval", pattern: str = "eval*.yaml") -> Path:
+    """A recipe file: a path as given, else ``NAME.yaml`` in ./recipes or the repository's recipes folder; the
+    error lists the recipes matching ``pattern`` (``kind`` names them)."""
     path = Path(name)
     if path.is_file():
         return path
@@ -74,8 +75,8 @@ def find_recipe(name: str) -> Path:
         for candidate in (folder / name, folder / f"{name}.yaml"):
             if candidate.is_file():
                 return candidate
-    known = sorted({p.stem for folder in RECIPE_DIRS if folder.is_dir() for p in folder.glob("eval*.yaml")})
-    raise ConfigError(f"recipe not found: {name!r} (known eval recipes: {', '.join(known) or 'none'})")
+    known = sorted({p.stem for folder in RECIPE_DIRS if folder.is_dir() for p in folder.glob(pattern)})
+    raise ConfigError(f"recipe not found: {name!r} (known {kind} recipes: {', '.join(known) or 'none'})")
 
 
 def load_eval_config(recipe: str | None, overrides: Sequence[str], only_tasks: str | None = None) -> EvalConfig:
@@ -83,19 +84,26 @@ def load_eval_config(recipe: str | None, overrides: Sequence[str], only_tasks: s
     path = find_recipe(recipe) if recipe else None
     config = load_config(EvalConfig, path, overrides)
     lines = read_yaml(path)[1] if path else {}
-    entries = _task_entries(config.tasks)
     if only_tasks is not None:
-        entries = {name: entries.get(name, {}) for name in _names(only_tasks)}
-    if not entries:
-        raise ConfigError("no task given: pass --tasks NAME[,NAME…] or a recipe with a 'tasks' section")
+        entries = _task_entries(config.tasks)
+        config = replace(config, tasks={name: entries.get(name, {}) for name in _names(only_tasks)})
 
     def where(key: str) -> str:
         return f"{path}:{lines[key]}: " if path is not None and key in lines else ""
 
+    return with_checked_tasks(config, where)
+
+
+def with_checked_tasks(config: EvalConfig, where: Any = lambda key: "", prefix: str = "") -> EvalConfig:
+    """``config`` with its tasks as a checked mapping of name → settings; ``where(key)`` names a key's file:line."""
+    entries = _task_entries(config.tasks)
+    if not entries:
+        raise ConfigError(f"no task given: pass --tasks NAME[,NAME…] or a recipe with a '{prefix}tasks' section")
     for name, entry in entries.items():
+        key = f"{prefix}tasks.{name}"
         if not isinstance(entry, Mapping):
-            raise ConfigError(f"{where(f'tasks.{name}')}config key 'tasks.{name}' must be a mapping of settings")
-        build_dataclass(TaskEval, entry, where=where, prefix=f"tasks.{name}.")
+            raise ConfigError(f"{where(key)}config key '{key}' must be a mapping of settings")
+        build_dataclass(TaskEval, entry, where=where, prefix=f"{key}.")
     return replace(config, tasks=entries)
 
 

@@ -32,6 +32,21 @@ class Graded:
     passed: bool
     status: str
     extracted: str | None
+    #: Where the grader read the answer (``boxed``, ``phrase``, ``last_number`` …; None without an answer).
+    source: str | None = None
+
+
+#: Statuses of a sample without a gradable answer (its format failed, whatever its content).
+UNANSWERED: frozenset[str] = frozenset({"no_answer", "truncated"})
+
+
+def format_counts(graded: Sequence[Graded]) -> dict[str, int]:
+    """Per problem, how many samples gave an answer, gave it in ``\\boxed{}``, or were cut off (format metrics)."""
+    return {
+        "answered": sum(1 for g in graded if g.status not in UNANSWERED),
+        "boxed": sum(1 for g in graded if g.source == "boxed"),
+        "truncated": sum(1 for g in graded if g.status == "truncated"),
+    }
 
 
 def _join(
@@ -53,7 +68,8 @@ def _join(
         if v is None:
             missing.append(f"{s.problem_id}#{s.index}")
             continue
-        graded[s.problem_id].append(Graded(s.index, v.passed, v.status, v.extracted))
+        source = v.detail.get("source") if v.extracted is not None else None
+        graded[s.problem_id].append(Graded(s.index, v.passed, v.status, v.extracted, source))
     if stray:
         log.warning("%d samples belong to no problem of this task; they are left out", stray)
     missing.extend(pid for pid in sorted(known - sampled))
@@ -158,7 +174,8 @@ def task_results(
         "subsets": _subsets(problems, graded, options, defaults),
         "status_counts": m.status_counts(statuses, STATUSES),
         "tokens": _tokens(samples, verdicts, {p.id for p in problems}),
-        "per_problem": {pid: {"n": len(gs), "passed": sum(1 for g in gs if g.passed)} for pid, gs in graded.items()},
+        "per_problem": {pid: {"n": len(gs), "passed": sum(1 for g in gs if g.passed), **format_counts(gs)}
+                        for pid, gs in graded.items()},
         "reference": dict(reference) if reference is not None else None,
         "provenance": dict(provenance or {}),
         "accounting": dict(accounting) if accounting is not None else None,

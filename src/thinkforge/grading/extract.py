@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import get_args, Literal
 
 from thinkforge.defaults import PROSE
 
@@ -21,6 +21,8 @@ _SOLUTION_TAGS = ("<|begin_of_solution|>", "<|end_of_solution|>")
 _TURN_END_RE = re.compile(r"<\|(?:im_start|im_end|endoftext|eot_id|end_of_text|start_header_id)\|>|</s>")
 
 Source = Literal["boxed", "phrase", "prose", "bare", "last_number", "lone_letter", "leading_letter", "given"]
+#: Every place an answer can be read from (``Verdict.detail["source"]``).
+ANSWER_SOURCES: tuple[str, ...] = get_args(Source)
 
 
 @dataclass(frozen=True)

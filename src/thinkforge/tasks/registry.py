@@ -10,6 +10,7 @@ from typing import Any
 from thinkforge.defaults import TASKS
 from thinkforge.errors import ThinkforgeError
 from thinkforge.tasks import convert as cv
+from thinkforge.tasks.arithmetic import DATA_DIR as ARITHMETIC_DIR
 from thinkforge.tasks.spec import HubSource, TaskSpec
 
 #: Sampling profiles (Sky-T1: greedy for MATH500 and LiveCodeBench, T=0.7 for AIME and GPQA, 32k tokens).
@@ -56,6 +57,8 @@ BUILTIN: tuple[TaskSpec, ...] = (
           hub=HubSource("Hothan/OlympiadBench", "train", "OE_TO_maths_en_COMP")),
     _math("minerva_math", "minerva_math/test.jsonl", partial(cv.math_boxed, id_field="idx"), GREEDY, options={"skip_unanswered": False},
           description="Minerva OCW courses; gold = last \\boxed{} of the solution"),
+    _math("arithmetic", str(ARITHMETIC_DIR / "arithmetic_test.jsonl"), partial(cv.math_answer, id_field="id"), GREEDY,
+          absolute=True, description="generated arithmetic, 200 held-out problems (synthetic; disjoint from arithmetic_train)"),
     # ---- multiple choice
     TaskSpec("gpqa_diamond", "mcq", "choice", "gpqa_diamond/gpqa_diamond.csv", "choice", GPQA_SAMPLING, cv.gpqa,
              options={"seed": TASKS.shuffle_seed, "shuffle": "per_problem", "samples": 1},
@@ -86,6 +89,8 @@ BUILTIN: tuple[TaskSpec, ...] = (
           hub=HubSource("openai/gsm8k", "train", "main")),
     _math("math_train", "math/train.jsonl.gz", partial(cv.math_boxed, id_field="unique_id"), POOL,
           options={"skip_unanswered": True}, description="MATH train (pool; the 1 solution with an empty \\boxed{} is skipped)"),
+    _math("arithmetic_train", str(ARITHMETIC_DIR / "arithmetic_train.jsonl"), partial(cv.math_answer, id_field="id"),
+          POOL, absolute=True, description="generated arithmetic, 2505 problems (synthetic pool; the demo's teacher pool)"),
     _math("aime_1983_2023", "aime_1983_2023/train_rllm.json",
           partial(cv.math_answer, id_field="year/aime_number/problem_number"), POOL, template="aime",
           description="AIME 1983-2023 (pool; no overlap with aime24/aime25)"),

@@ -77,7 +77,10 @@ def run_train(config: TrainConfig, *, on_progress: Callable[[TrainProgress], Non
     out = Path(config.out)
     store = _record_run(config, out) if is_main_process() else None
     try:
-        return _train(config, out, on_progress)
+        summary = _train(config, out, on_progress)
+        if store is not None:
+            store.mark_finished({"steps": summary.steps, "train_loss": summary.train_loss, "tokens": summary.tokens})
+        return summary
     finally:
         if store is not None:
             store.close()
