@@ -58,10 +58,10 @@ def thinkforge(*args: str, timeout: float = 1200) -> subprocess.CompletedProcess
     return proc
 
 
-def actions(stdout: str) -> dict[str, str]:
-    """What the runner said it did with each stage (``curate: running`` …)."""
+def actions(proc: subprocess.CompletedProcess[str]) -> dict[str, str]:
+    """What the runner said it did with each stage (``curate: running`` …, printed above the progress bars)."""
     out = {}
-    for line in stdout.splitlines():
+    for line in (proc.stdout + proc.stderr).splitlines():
         for stage in STAGES:
             if line.startswith(f"{stage}: "):
                 out[stage] = line.split(": ", 1)[1].split(":")[0].strip()
@@ -89,7 +89,7 @@ def recipe(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_loop_runs_resumes_and_redoes_only_what_changed(recipe: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
     first = thinkforge("run", str(recipe), "--out", str(out))
-    assert actions(first.stdout) == dict.fromkeys(STAGES, "running")
+    assert actions(first) == dict.fromkeys(STAGES, "running")
     assert "VERDICT:" in first.stdout and (out / "report.html").is_file() and (out / "compare.md").is_file()
     state = json.loads((out / "stages.json").read_text())
     assert all(state[s].get("finished") for s in STAGES)
@@ -99,19 +99,19 @@ def test_the_loop_runs_resumes_and_redoes_only_what_changed(recipe: Path, tmp_pa
     assert set(done["compare"]["arithmetic"]["format"]) == {"answered", "boxed", "truncated"}
 
     again = thinkforge("run", str(recipe), "--out", str(out))
-    assert set(actions(again.stdout).values()) == {"finished earlier with the same settings"}
+    assert set(actions(again).values()) == {"finished earlier with the same settings"}
     assert final(out) == done
 
     eval_change = ["eval.tasks.arithmetic.sampling.max_tokens=20"]
     changed = thinkforge("run", str(recipe), "--out", str(out), *eval_change)
-    assert actions(changed.stdout) == {"curate": "finished earlier with the same settings",
+    assert actions(changed) == {"curate": "finished earlier with the same settings",
                                        "train": "finished earlier with the same settings",
                                        "eval-before": "settings changed", "eval-after": "settings changed"}
     tokens = json.loads((out / "eval-before" / "arithmetic" / "generate.run.json").read_text())
     assert '"max_tokens": 20' in json.dumps(tokens)
 
     retrained = thinkforge("run", str(recipe), "--out", str(out), *eval_change, "train.lr=3e-5")
-    assert actions(retrained.stdout) == {"curate": "finished earlier with the same settings",
+    assert actions(retrained) == {"curate": "finished earlier with the same settings",
                                          "train": "settings changed",
                                          "eval-before": "finished earlier with the same settings",
                                          "eval-after": "settings changed"}
@@ -119,7 +119,7 @@ def test_the_loop_runs_resumes_and_redoes_only_what_changed(recipe: Path, tmp_pa
     samples = sorted(p.name for p in (out / "curate" / "sample").rglob("generate-*.jsonl"))
     reselected = thinkforge("run", str(recipe), "--out", str(out), *eval_change, "train.lr=3e-5",
                             "curate.select.policy=first")
-    assert actions(reselected.stdout)["curate"] == "settings changed"
+    assert actions(reselected)["curate"] == "settings changed"
     assert sorted(p.name for p in (out / "curate" / "sample").rglob("generate-*.jsonl")) == samples  # no resampling
 
 

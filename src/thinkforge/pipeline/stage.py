@@ -192,7 +192,7 @@ def _run_stage(name: str, recipe: RecipeConfig, out: Path, state: dict[str, Any]
     if on_stage is not None:
         on_stage(name, action)
     if action == "reused":
-        log.info("%s: finished with the same settings; reused", name)
+        log.debug("%s: finished with the same settings; reused", name)
         return StageOutcome(name, action, run_dir, 0.0), 0
     # A redo starts afresh unless only what the stage recomputes anyway changed (curate's selection and export).
     fresh = recipe.overwrite or (action == "redone" and (record or {}).get("reset", reset) != reset)
