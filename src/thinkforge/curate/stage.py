@@ -16,12 +16,13 @@ written atomically, so a re-run after SIGKILL exports exactly what an uninterrup
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, ContextManager, Mapping, Sequence
 
 from thinkforge.backends.base import Backend
 from thinkforge.curate.card import CardInputs, TraceOutcome, card_data, token_lengths, write_card
@@ -37,7 +38,7 @@ from thinkforge.errors import ThinkforgeError
 from thinkforge.generate.config import GenerateConfig, OpenAIConfig, PricingConfig, SamplingConfig
 from thinkforge.generate.stage import GenerateRun, plan_run
 from thinkforge.grading.pool import Grader
-from thinkforge.grading.stage import GradeConfig, GradeRun
+from thinkforge.grading.stage import GradeConfig, GradeRun, open_grader
 from thinkforge.jsonl import write_text_atomic
 from thinkforge.records import Problem, Sample, Verdict
 from thinkforge.runs import RunStore, StageProgress, sub_run
@@ -116,6 +117,7 @@ def teacher_config(config: CurateConfig, pool: PoolConfig, out: Path) -> Generat
         overwrite=config.overwrite,
         sampling=SamplingConfig(temperature=t.temperature, top_p=t.top_p, max_tokens=t.max_tokens, seed=t.seed),
         openai=OpenAIConfig(base_url=t.base_url) if t.base_url else OpenAIConfig(),
+        ray=config.ray.teacher(),
         pricing=PricingConfig(usd_per_1m_prompt_tokens=t.usd_per_1m_prompt_tokens,
                               usd_per_1m_completion_tokens=t.usd_per_1m_completion_tokens),
     )
@@ -160,8 +162,8 @@ def run_curate(
     # The sub-runs guard what their records depend on (teacher, sampling, problems); selection, cleaning and
     # export are recomputed on every run, so changing them needs no --overwrite.
     identity = {"stage_version": STAGE_VERSION, "name": config.name}
-    with RunStore.open(out, identity, stage=STAGE, overwrite=config.overwrite) as store, \
-            Grader(workers=workers) as grader:
+    with _ray(config), RunStore.open(out, identity, stage=STAGE, overwrite=config.overwrite) as store, \
+            open_grader(workers, ray=config.ray.grading()) as grader:
         write_text_atomic(out / "pools.report.json", _json(clean_report))
         results = [
             _pool_traces(config, pc, cleaned[pc.name], out, grader, teacher, reformatter, on_progress)
@@ -180,6 +182,16 @@ def run_curate(
         if errors == 0:
             store.mark_finished({"rows": len(rows), "steps": steps})
     return summary
+
+
+def _ray(config: CurateConfig) -> ContextManager[None]:
+    """One Ray session for the teacher's replicas and the grading actors (so neither shuts it down under the
+    other); nothing when ``ray`` is off."""
+    if config.ray.cpus() == 0:
+        return contextlib.nullcontext()
+    from thinkforge.backends.ray_data import ray_session
+
+    return ray_session(config.ray.address, config.ray.cpus())
 
 
 def _pool_traces(config: CurateConfig, pc: PoolConfig, problems: list[Problem], out: Path, grader: Grader,
