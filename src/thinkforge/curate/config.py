@@ -109,8 +109,10 @@ class CurateRayConfig(RayConfig):
     are graded on Ray; ``grade_actors: 0`` keeps grading in the local pool.
     """
 
-    grade_actors: int = RAY_GRADING.actors
-    cpus_per_grade_actor: float = RAY_GRADING.cpus_per_actor
+    grade_actors: int = field(default=RAY_GRADING.actors,
+                              metadata={"help": "Ray: grading actors (0: grade in the local pool)"})
+    cpus_per_grade_actor: float = field(default=RAY_GRADING.cpus_per_actor,
+                                        metadata={"help": "Ray: CPUs per grading actor (code judges per actor)"})
 
     def teacher(self) -> RayConfig:
         """The teacher's generate ``ray`` section."""

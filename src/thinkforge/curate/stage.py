@@ -31,7 +31,7 @@ from thinkforge.curate.decontaminate import decontaminate, load_index, problem_t
 from thinkforge.curate.dedup import dedup
 from thinkforge.curate.export import ExportRow, export
 from thinkforge.curate.pools import PoolConfig, load_pool
-from thinkforge.curate.reformat import check_rewrite, reformat_messages
+from thinkforge.curate.reformat import check_rewrites, reformat_messages
 from thinkforge.curate.select import Candidate, balance, select_per_problem
 from thinkforge.curate.text import tokens
 from thinkforge.errors import ThinkforgeError
@@ -204,7 +204,7 @@ def _pool_traces(config: CurateConfig, pc: PoolConfig, problems: list[Problem], 
     candidates = [Candidate(by_id[s.problem_id], s, verdicts[s.key].passed, pc.name) for s in samples if s.key in verdicts]
     reasons: dict[str, str] = {}
     if config.reformat.enabled:
-        candidates, reasons, r_errors = _reformat(config, pc, candidates, out, reformatter,
+        candidates, reasons, r_errors = _reformat(config, pc, candidates, out, reformatter, grader,
                                                   _tagged(on_progress, f"reformat {pc.name}"))
         errors += r_errors
     outcomes = [
@@ -230,9 +230,10 @@ def _generate_and_grade(gcfg: GenerateConfig, problems: Sequence[Problem], grade
     return samples, graded.verdicts, dict(gen.summary.accounting.get("total", {})), gen.summary.errors + graded.errors
 
 
-def _reformat(config: CurateConfig, pc: PoolConfig, candidates: list[Candidate], out: Path,
-              backend: Backend | None, on_progress: ProgressFn | None) -> tuple[list[Candidate], dict[str, str], int]:
-    """Rewrite every passing trace; keep a rewrite only when its markers are there and it grades as before."""
+def _reformat(config: CurateConfig, pc: PoolConfig, candidates: list[Candidate], out: Path, backend: Backend | None,
+              grader: Grader, on_progress: ProgressFn | None) -> tuple[list[Candidate], dict[str, str], int]:
+    """Rewrite every passing trace; keep a rewrite only when its markers are there and it grades as before (the
+    rewrites are graded on the run's grader: the local pool or Ray grading actors)."""
     passing = [c for c in candidates if c.passed]
     if not passing:
         return candidates, {}, 0
@@ -245,12 +246,15 @@ def _reformat(config: CurateConfig, pc: PoolConfig, candidates: list[Candidate],
     assert gen.summary is not None
     reasons: dict[str, str] = {}
     kept: list[Candidate] = [c for c in candidates if not c.passed]
+    written = []
     for cand, problem in zip(passing, rewrites):
         rewrite = texts.get(problem.id)
         if rewrite is None:  # the request failed for good this session: counted as an error, retried next run
             reasons[cand.sample.key] = "empty"
-            continue
-        check = check_rewrite(cand.problem, dataclasses.replace(rewrite, problem_id=cand.problem.id))
+        else:
+            written.append((cand, dataclasses.replace(rewrite, problem_id=cand.problem.id)))
+    checks = check_rewrites([(cand.problem, rewrite) for cand, rewrite in written], grader)
+    for (cand, rewrite), check in zip(written, checks, strict=True):
         reasons[cand.sample.key] = check.reason
         kept.append(dataclasses.replace(cand, text=rewrite.text, passed=check.kept))
     log.info("reformat %s: %s", pc.name, dict(Counter(reasons.values())))

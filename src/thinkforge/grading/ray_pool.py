@@ -75,6 +75,9 @@ class RayGrader(Grader):
             raise ThinkforgeError(f"ray grading needs at least one actor, got actors={actors}")
         if cpus_per_actor <= 0:
             raise ThinkforgeError(f"ray grading: cpus_per_actor must be > 0, got {cpus_per_actor}")
+        from thinkforge.backends.ray_data import import_ray
+
+        import_ray()  # a missing Ray is a clear error now, before any run store is opened
         super().__init__(workers=actors, retries=retries, code_workers=max(1, int(cpus_per_actor)))
         self.cpus_per_actor = cpus_per_actor
         self.address = address
@@ -163,17 +166,17 @@ class RayGrader(Grader):
             self._closed = True
             while self._queue:
                 self._queue.popleft()[1].cancel()
-        if self._actors:
-            from thinkforge.backends.ray_data import import_ray
+        from thinkforge.backends.ray_data import import_ray
 
-            ray = import_ray()
+        ray = import_ray() if self._actors else None
+        if ray is not None and ray.is_initialized():  # (a session shut down by its owner took the actors with it)
             try:  # a graceful end (sandbox pools closed) after the batches already sent, then a hard one
                 ray.get([actor.close.remote() for actor in self._actors], timeout=RAY_GRADING.close_timeout_s)
             except Exception as exc:  # noqa: BLE001 - a dead or stuck actor is killed below all the same
                 log.warning("ray grading: actors did not close cleanly (%s)", type(exc).__name__)
             for actor in self._actors:
                 ray.kill(actor)
-            self._actors = []
+        self._actors = []
         if self._started_ray:
             import_ray().shutdown()
             self._started_ray = False
