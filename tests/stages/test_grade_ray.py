@@ -4,6 +4,8 @@ mixed math + multiple-choice + code set, through the Grader interface, the grade
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ import pytest
 from _scripted import ScriptedBackend
 
 from thinkforge.cli.main import main
-from thinkforge.errors import ThinkforgeError
+from thinkforge.errors import MissingDependencyError, ThinkforgeError
 from thinkforge.generate import GenerateConfig, SamplingConfig, run_generate
 from thinkforge.grading import AnswerPair
 from thinkforge.grading.pool import Grader
@@ -19,8 +21,6 @@ from thinkforge.grading.stage import GradeConfig, RayGradeConfig, load_verdicts,
 from thinkforge.records import Sample, Verdict
 from thinkforge.runs import RunStore
 from thinkforge.tasks import get_task
-
-pytestmark = pytest.mark.slow
 
 
 def untimed(value: Any) -> Any:
@@ -68,6 +68,7 @@ def mixed_items() -> list[Any]:
     return items
 
 
+@pytest.mark.slow
 def test_ray_grader_gives_the_local_pools_verdicts_on_a_mixed_set(ray_local):
     items = mixed_items()
     with Grader(workers=1) as local:
@@ -87,10 +88,12 @@ def test_ray_grader_gives_the_local_pools_verdicts_on_a_mixed_set(ray_local):
         grader.submit_many(items[:1])
 
 
-def generate_runs(root: Path) -> list[Path]:
-    """One real generate run per domain, its "model" writing :func:`responses`."""
+def generate_runs(root: Path, only: tuple[str, ...] = ()) -> list[Path]:
+    """One real generate run per domain (or per task in ``only``), its "model" writing :func:`responses`."""
     runs = []
     for task, (texts, finish) in responses().items():
+        if only and task not in only:
+            continue
         problems = get_task(task).load(limit=2)
         script = {p.id: texts[2 * i : 2 * i + 2] for i, p in enumerate(problems)}
         config = GenerateConfig(task=task, out=str(root / task), n=2, ids=tuple(script),
@@ -100,6 +103,7 @@ def generate_runs(root: Path) -> list[Path]:
     return runs
 
 
+@pytest.mark.slow
 def test_grade_cli_with_ray_stores_the_local_verdicts(tmp_path, ray_local, capsys):
     for run in generate_runs(tmp_path / "local"):
         twin = tmp_path / "ray" / run.name
@@ -114,6 +118,16 @@ def test_grade_cli_with_ray_stores_the_local_verdicts(tmp_path, ray_local, capsy
         assert run_grade(GradeConfig(run_dir=str(twin), ray=RayGradeConfig(enabled=True, actors=1))).graded_now == 0
 
 
+@pytest.mark.slow
+def test_grade_ray_in_a_fresh_process_starts_and_stops_its_own_local_ray(tmp_path):
+    pytest.importorskip("ray")
+    run, = generate_runs(tmp_path, only=("humaneval",))
+    done = subprocess.run([sys.executable, "-m", "thinkforge.cli.main", "grade", str(run), "--ray", "--actors", "1"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert sorted(v.status for v in load_verdicts(run).values()) == ["compile_error", "pass", "pass", "wrong"]
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"actors": 0}, "at least one actor"),
     ({"cpus_per_actor": 0.0}, "cpus_per_actor must be > 0"),
@@ -125,6 +139,30 @@ def test_bad_ray_grading_settings_are_clear_errors(kwargs: dict[str, Any], messa
         RayGrader(**kwargs)
 
 
+def test_without_ray_installed_grading_on_ray_is_a_clear_error(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # what `import ray` sees when Ray is not installed
+    with pytest.raises(MissingDependencyError, match=r"pip install 'thinkforge\[ray\]'"):
+        open_grader(ray=RayGradeConfig(enabled=True))
+
+
 def test_the_local_pool_is_used_when_ray_is_off() -> None:
     assert type(open_grader(2, ray=RayGradeConfig(enabled=False))) is Grader
     assert type(open_grader(2)) is Grader
+
+
+@pytest.mark.slow
+def test_a_crashed_actor_is_restarted_and_its_batch_graded_again(ray_local):
+    """Grading is idempotent: the batch an actor was working on when it died is sent again after its restart."""
+    problem = get_task("humaneval").load(limit=1)[0]
+    slow = problem.meta["prompt_code"] + "    import time\n    time.sleep(0.3)\n" + problem.meta["canonical_solution"]
+    items = [(problem, Sample(problem_id=problem.id, model="m", index=i, text=f"```python\n{slow}\n```", key=f"k{i}"))
+             for i in range(8)]  # about 2.4 s of judging in one batch, in one actor (one code judge)
+    with Grader(workers=1, code_workers=1) as local:
+        expected = [untimed(v) for v in local.map(items)]
+    assert {status for _, _, status, *_ in expected} == {"pass"}
+    with open_grader(ray=RayGradeConfig(enabled=True, actors=1, batch_size=8)) as grader:
+        grader.submit_many(items[:1])[0][1].result(timeout=300)  # the actor is up and warm
+        (_, batch), = grader.submit_many(items)
+        ray_local.kill(grader._actors[0], no_restart=False)  # a crash while the batch is graded (or queued)
+        assert not batch.done()
+        assert [untimed(v) for v in batch.result(timeout=300)] == expected
