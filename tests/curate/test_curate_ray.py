@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _rewriter import Rewriter
+from _rewriter import EveryNthAltered
 from _scripted import ScriptedBackend
 
 from thinkforge.curate.config import CurateRayConfig, load_curate_config
@@ -61,19 +61,6 @@ def scripted_teacher(config) -> ScriptedBackend:
     return ScriptedBackend(texts)
 
 
-class EveryThirdAltered(Rewriter):
-    """Rewrites faithfully, but alters the answer of every third trace it sees (the re-grade must drop those)."""
-
-    def __init__(self) -> None:
-        super().__init__("faithful")
-        self.seen = 0
-
-    def _rewrite(self, prompt: str) -> str:
-        self.seen += 1
-        self.mode = "alter" if self.seen % 3 == 0 else "faithful"
-        return super()._rewrite(prompt)
-
-
 @pytest.mark.slow
 def test_curate_graded_on_ray_exports_what_the_local_pool_exports(tmp_path, ray_local):
     """Teacher traces and the rewrites' re-grade both on Ray grading actors: the same steps, rows and verdicts."""
@@ -83,7 +70,7 @@ def test_curate_graded_on_ray_exports_what_the_local_pool_exports(tmp_path, ray_
     for name, overrides in (("local", []), ("ray", ["ray.enabled=true", "ray.replicas=0", "ray.grade_actors=2"])):
         config = load_curate_config(path, [f"out={tmp_path / name}", "reformat.enabled=true", "reformat.backend=hf",
                                            "reformat.model=default", *overrides])
-        summary = run_curate(config, teacher=scripted_teacher(config), reformatter=EveryThirdAltered())
+        summary = run_curate(config, teacher=scripted_teacher(config), reformatter=EveryNthAltered(3))
         assert summary.errors == 0
         verdicts = {k: (v.status, v.extracted) for pool in ("gsm", "algebra")
                     for k, v in load_verdicts(tmp_path / name / "sample" / pool).items()}

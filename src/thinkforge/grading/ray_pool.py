@@ -86,7 +86,7 @@ class RayGrader(Grader):
         self._actors: list[Any] = []
         self._busy: list[int] = []
         self._queue: deque[tuple[list[Any], Future[list[Verdict]]]] = deque()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a batch can finish while _pump still holds it (its callback runs at once)
         self._started_ray = False
         self._closed = False
 
