@@ -17,13 +17,13 @@ from thinkforge.grading.stage import load_verdicts
 RECIPE = """
 name: ray-curate
 pools:
+  prealgebra:
+    source: math_train
+    filters: {level: ["2"], subject: [Prealgebra], limit: 4}
   gsm:
     source: gsm8k_train
-    filters: {limit: 4}
-  algebra:
-    source: math_train
-    filters: {level: ["1"], subject: [Algebra], limit: 3}
-teacher: {model: default, backend: hf, k: 2, max_tokens: 64}
+    filters: {limit: 3}
+teacher: {model: default, backend: hf, k: 2, max_tokens: 32}
 select: {policy: all, max_per_problem: 2, balance: none}
 export: {formats: [messages], name: ray_set}
 """
@@ -72,11 +72,11 @@ def test_curate_graded_on_ray_exports_what_the_local_pool_exports(tmp_path, ray_
                                            "reformat.model=default", *overrides])
         summary = run_curate(config, teacher=scripted_teacher(config), reformatter=EveryNthAltered(3))
         assert summary.errors == 0
-        verdicts = {k: (v.status, v.extracted) for pool in ("gsm", "algebra")
+        verdicts = {k: (v.status, v.extracted) for pool in ("prealgebra", "gsm")
                     for k, v in load_verdicts(tmp_path / name / "sample" / pool).items()}
         outputs[name] = (summary.steps, (tmp_path / name / "export" / "messages.jsonl").read_text(), verdicts)
     assert outputs["ray"] == outputs["local"]
     steps = dict(outputs["local"][0])
-    assert steps["traces sampled"] == {"gsm": 8, "algebra": 6} and 0 < sum(steps["traces passed grading"].values()) < 14
+    assert steps["traces sampled"] == {"prealgebra": 8, "gsm": 6} and 0 < sum(steps["traces passed grading"].values()) < 14
     assert 0 < sum(steps["rewrites kept"].values()) < sum(steps["traces passed grading"].values())
     assert ray_local.is_initialized(), "curate shut down a Ray session it did not start"
