@@ -133,10 +133,16 @@ class RayGrader(Grader):
         """Start grading one item (a batch of one); the future's result is its verdict."""
         (_, batch), = self.submit_many([item], batch=1)
         single: Future[Verdict] = Future()
-        batch.add_done_callback(
-            lambda f: _settle(single, f.result()[0], None) if f.exception() is None  # type: ignore[arg-type]
-            else _settle(single, None, f.exception())
-        )
+
+        def unwrap(done: "Future[list[Verdict]]") -> None:
+            if done.cancelled():
+                single.cancel()
+            elif done.exception() is not None:
+                single.set_exception(done.exception())
+            else:
+                single.set_result(done.result()[0])
+
+        batch.add_done_callback(unwrap)
         return single
 
     def submit_many(
