@@ -462,3 +462,25 @@ class RunDefaults:
 
 
 RUN = RunDefaults()
+
+
+@dataclass(frozen=True)
+class RayGradingDefaults:
+    """Grading on Ray (``thinkforge grade --ray``, curate's ``ray.grade_actors``): warm grading actors."""
+
+    #: Grading actors (each: one math / multiple-choice grader and its own code sandbox pool).
+    actors: int = 2
+    #: CPUs reserved per actor; its sandbox pool runs this many code judges at once (at least one).
+    cpus_per_actor: float = 1.0
+    #: Items per actor call (a call grades its batch in one round trip; ``(problem, sample)`` pairs of the same
+    #: problem share one pickled copy of the problem within a batch).
+    batch_size: int = 32
+    #: Batches queued per actor beyond the one it is grading; the rest wait on the driver (bounds object-store use).
+    queue_per_actor: int = 2
+    #: Restarts of a crashed actor and re-submissions of its batch (grading is idempotent).
+    max_restarts: int = 2
+    #: Seconds ``close`` waits for the actors to finish their sent batches and stop their sandbox pools.
+    close_timeout_s: float = 60.0
+
+
+RAY_GRADING = RayGradingDefaults()

@@ -42,3 +42,17 @@ class Rewriter:
             if self.mode == "alter":
                 final = final.replace("return ", "return -1 + ")
         return f"<|begin_of_thought|>\n\n{trace}\n\n<|end_of_thought|>\n\n{BEGIN_SOLUTION}\n\n{final}\n\n{END_SOLUTION}"
+
+
+class EveryNthAltered(Rewriter):
+    """Rewrites faithfully, except that it alters the answer of every ``n``-th trace it sees."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__("faithful")
+        self.n = n
+        self.seen = 0
+
+    def _rewrite(self, prompt: str) -> str:
+        self.seen += 1
+        self.mode = "alter" if self.seen % self.n == 0 else "faithful"
+        return super()._rewrite(prompt)

@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from _rewriter import Rewriter
+from _rewriter import EveryNthAltered, Rewriter
 from _scripted import ScriptedBackend
 
 from thinkforge.cli.main import main
@@ -92,23 +92,10 @@ def test_a_rerun_resumes_and_a_larger_k_only_samples_the_missing_traces(tmp_path
     assert backend.requests == 7  # one new sample (index 2) per problem, nothing else redone
 
 
-class HalfFaithful(Rewriter):
-    """Rewrites faithfully, except that it changes the answer of every second trace it sees."""
-
-    def __init__(self) -> None:
-        super().__init__("faithful")
-        self.seen = 0
-
-    def _rewrite(self, prompt: str) -> str:
-        self.seen += 1
-        self.mode = "alter" if self.seen % 2 == 0 else "faithful"
-        return super()._rewrite(prompt)
-
-
 def test_reformat_rewrites_are_graded_again_and_altered_ones_dropped(tmp_path):
     config = load_curate_config(recipe(tmp_path), [f"out={tmp_path / 'run'}", "reformat.enabled=true",
                                                    "reformat.backend=hf", "reformat.model=default"])
-    summary = run_curate(config, teacher=teacher_for(config), reformatter=HalfFaithful())
+    summary = run_curate(config, teacher=teacher_for(config), reformatter=EveryNthAltered(2))
     steps = dict(summary.steps)
     assert sum(steps["traces passed grading"].values()) == 4
     assert sum(steps["rewrites kept"].values()) == 2 and summary.rows == 2

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
@@ -38,6 +40,33 @@ def import_ray() -> Any:
     except ImportError:
         raise MissingDependencyError("--ray needs Ray Data: pip install 'thinkforge[ray]'") from None
     return ray
+
+
+def start_ray(address: str | None, num_cpus: float) -> bool:
+    """Join Ray at ``address``, or start a local Ray with ``num_cpus`` CPUs; a no-op when Ray is already up.
+
+    Returns True when this call started (and so owns) the Ray session.
+    """
+    ray = import_ray()
+    if ray.is_initialized():
+        return False
+    if address is None:
+        ray.init(num_cpus=max(1, math.ceil(num_cpus)), include_dashboard=False, log_to_driver=False)
+    else:
+        ray.init(address=address, include_dashboard=False, log_to_driver=False)
+    return True
+
+
+@contextmanager
+def ray_session(address: str | None, num_cpus: float) -> Iterator[None]:
+    """One Ray session for several Ray users of a run (a teacher's replicas and grading actors): started here
+    when needed, so that none of them shuts it down under the others, and shut down at the end if started here."""
+    started = start_ray(address, num_cpus)
+    try:
+        yield
+    finally:
+        if started:
+            import_ray().shutdown()
 
 
 class _Replica:
@@ -71,12 +100,7 @@ class RayBackend:
 
     def _ensure_ray(self) -> Any:
         ray = import_ray()
-        if not ray.is_initialized():
-            if self.options.address is None:
-                cpus = max(1, round(self.options.replicas * self.options.cpus_per_replica))
-                ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False)
-            else:
-                ray.init(address=self.options.address, include_dashboard=False, log_to_driver=False)
+        if start_ray(self.options.address, self.options.replicas * self.options.cpus_per_replica):
             self._started_ray = True
         ray.data.DataContext.get_current().enable_progress_bars = False
         return ray

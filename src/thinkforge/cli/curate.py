@@ -29,6 +29,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--dry-run", action="store_true", help="print what would be sampled, requests, tokens and cost")
     p.add_argument("--overwrite", action="store_true", help="discard earlier samples, verdicts and rewrites")
     p.add_argument("--workers", type=int, default=1, help="grading processes for math / multiple choice")
+    p.add_argument("--ray", action="store_true",
+                   help="scale out on Ray: grading actors (ray.grade_actors) and teacher replicas (ray.replicas; 0: off)")
     p.add_argument("--json", action="store_true", help="--dry-run: the plan as JSON")
     p.add_argument("overrides", nargs="*", metavar="key=value", help="recipe overrides, e.g. teacher.k=4")
     p.set_defaults(func=run)
@@ -43,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
         overrides.append(f"out={json.dumps(args.out)}")
     if args.overwrite:
         overrides.append("overwrite=true")
+    if args.ray:
+        overrides.append("ray.enabled=true")
     config = load_curate_config(args.recipe, overrides)
     if args.dry_run:
         result = plan(config)

@@ -17,9 +17,11 @@ from thinkforge.curate.export import FORMATS
 from thinkforge.curate.pools import PoolConfig, load_pool
 from thinkforge.curate.reformat import reformat_prompt
 from thinkforge.curate.select import POLICIES
-from thinkforge.defaults import CURATE
+from thinkforge.defaults import CURATE, RAY_GRADING
 from thinkforge.grading.extract import ANSWER_SOURCES
 from thinkforge.errors import ConfigError, ThinkforgeError
+from thinkforge.generate.config import RayConfig
+from thinkforge.grading.stage import RayGradeConfig
 from thinkforge.tasks.registry import get_task
 from thinkforge.tasks.prompts import render_messages
 
@@ -105,6 +107,37 @@ class EstimateConfig:
 
 
 @dataclass(frozen=True)
+class CurateRayConfig(RayConfig):
+    """``ray``: one Ray session for the teacher's replicas (as eval's ``ray``) and the grading actors.
+
+    ``replicas: 0`` keeps the teacher off Ray (an OpenAI-compatible endpoint scales itself) while the traces
+    are graded on Ray; ``grade_actors: 0`` keeps grading in the local pool.
+    """
+
+    grade_actors: int = field(default=RAY_GRADING.actors,
+                              metadata={"help": "Ray: grading actors (0: grade in the local pool)"})
+    cpus_per_grade_actor: float = field(default=RAY_GRADING.cpus_per_actor,
+                                        metadata={"help": "Ray: CPUs per grading actor (code judges per actor)"})
+
+    def teacher(self) -> RayConfig:
+        """The teacher's generate ``ray`` section."""
+        return RayConfig(enabled=self.enabled and self.replicas > 0, replicas=self.replicas,
+                         cpus_per_replica=self.cpus_per_replica, gpus_per_replica=self.gpus_per_replica,
+                         address=self.address)
+
+    def grading(self) -> RayGradeConfig:
+        """The grading actors' settings."""
+        return RayGradeConfig(enabled=self.enabled and self.grade_actors > 0, actors=self.grade_actors,
+                              cpus_per_actor=self.cpus_per_grade_actor, address=self.address)
+
+    def cpus(self) -> float:
+        """CPUs a local Ray session needs for both."""
+        teacher = self.replicas * self.cpus_per_replica if self.teacher().enabled else 0.0
+        grading = self.grade_actors * self.cpus_per_grade_actor if self.grading().enabled else 0.0
+        return teacher + grading
+
+
+@dataclass(frozen=True)
 class CurateConfig:
     """A curate recipe."""
 
@@ -116,6 +149,7 @@ class CurateConfig:
     select: SelectConfig = field(default_factory=SelectConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
     estimate: EstimateConfig = field(default_factory=EstimateConfig)
+    ray: CurateRayConfig = field(default_factory=CurateRayConfig, metadata={"identity": False})
     out: str | None = field(default=None, metadata={"identity": False})
     overwrite: bool = field(default=False, metadata={"identity": False})
     dry_run: bool = field(default=False, metadata={"identity": False})
@@ -138,6 +172,9 @@ class CurateConfig:
         unknown = sorted(set(self.export.formats) - set(FORMATS))
         if unknown:
             raise ConfigError(f"export.formats: unknown format '{unknown[0]}' (known: {', '.join(FORMATS)})")
+        if self.ray.replicas < 0 or self.ray.grade_actors < 0:
+            raise ConfigError(f"ray.replicas and ray.grade_actors must be >= 0, got {self.ray.replicas} and "
+                              f"{self.ray.grade_actors}")
         if not 0 < self.estimate.acceptance <= 1:
             raise ConfigError(f"estimate.acceptance must be in (0, 1], got {self.estimate.acceptance}")
 

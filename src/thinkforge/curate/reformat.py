@@ -22,6 +22,7 @@ from typing import Any, Sequence
 from thinkforge.backends.base import GenerationRequest, SamplingParams, sample_seed
 from thinkforge.defaults import CURATE, CurateDefaults
 from thinkforge.grading import grade
+from thinkforge.grading.pool import Grader
 from thinkforge.records import Message, Problem, Sample, Verdict
 from thinkforge.runs.keys import stable_hash
 
@@ -94,18 +95,37 @@ def sections(text: str) -> tuple[str, str] | None:
     return thought.strip(), solution.strip()
 
 
-def check_rewrite(problem: Problem, rewrite: str | Sample) -> RewriteCheck:
-    """Keep a rewrite only if it has the markers and its solution still passes the shared grader."""
+def _solution(problem: Problem, rewrite: str | Sample) -> RewriteCheck | Sample:
+    """The rewrite's solution section as a sample to grade, or the drop when it has nothing to grade."""
     sample = rewrite if isinstance(rewrite, Sample) else Sample(problem_id=problem.id, model="reformat", index=0, text=rewrite)
     if not sample.text.strip():
         return RewriteCheck(False, "empty")
     parts = sections(sample.text)
     if parts is None or not parts[1]:
         return RewriteCheck(False, "markers_missing")
-    verdict = grade(problem, replace(sample, text=parts[1]))
+    return replace(sample, text=parts[1])
+
+
+def _judged(problem: Problem, verdict: Verdict) -> RewriteCheck:
     if verdict.passed:
         return RewriteCheck(True, "kept", verdict)
     return RewriteCheck(False, "code_fails" if problem.domain == "code" else "answer_changed", verdict)
+
+
+def check_rewrite(problem: Problem, rewrite: str | Sample) -> RewriteCheck:
+    """Keep a rewrite only if it has the markers and its solution still passes the shared grader."""
+    solution = _solution(problem, rewrite)
+    return solution if isinstance(solution, RewriteCheck) else _judged(problem, grade(problem, solution))
+
+
+def check_rewrites(rewrites: Sequence[tuple[Problem, Sample]], grader: Grader) -> list[RewriteCheck]:
+    """:func:`check_rewrite` of many rewrites, their solutions graded together on ``grader`` (the local pool or
+    Ray grading actors; transient statuses retried), in input order."""
+    solutions = [_solution(problem, rewrite) for problem, rewrite in rewrites]
+    todo = [(problem, s) for (problem, _), s in zip(rewrites, solutions) if isinstance(s, Sample)]
+    verdicts = iter([v for _, future in grader.submit_many(todo) for v in future.result()])
+    return [s if isinstance(s, RewriteCheck) else _judged(problem, next(verdicts))
+            for (problem, _), s in zip(rewrites, solutions)]
 
 
 def drop_counts(checks: Sequence[RewriteCheck]) -> dict[str, int]:

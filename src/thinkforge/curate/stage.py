@@ -16,12 +16,13 @@ written atomically, so a re-run after SIGKILL exports exactly what an uninterrup
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, ContextManager, Mapping, Sequence
 
 from thinkforge.backends.base import Backend
 from thinkforge.curate.card import CardInputs, TraceOutcome, card_data, token_lengths, write_card
@@ -30,14 +31,14 @@ from thinkforge.curate.decontaminate import decontaminate, load_index, problem_t
 from thinkforge.curate.dedup import dedup
 from thinkforge.curate.export import ExportRow, export
 from thinkforge.curate.pools import PoolConfig, load_pool
-from thinkforge.curate.reformat import check_rewrite, reformat_messages
+from thinkforge.curate.reformat import check_rewrites, reformat_messages
 from thinkforge.curate.select import Candidate, balance, select_per_problem
 from thinkforge.curate.text import tokens
 from thinkforge.errors import ThinkforgeError
 from thinkforge.generate.config import GenerateConfig, OpenAIConfig, PricingConfig, SamplingConfig
 from thinkforge.generate.stage import GenerateRun, plan_run
 from thinkforge.grading.pool import Grader
-from thinkforge.grading.stage import GradeConfig, GradeRun
+from thinkforge.grading.stage import GradeConfig, GradeRun, open_grader
 from thinkforge.jsonl import write_text_atomic
 from thinkforge.records import Problem, Sample, Verdict
 from thinkforge.runs import RunStore, StageProgress, sub_run
@@ -118,6 +119,7 @@ def teacher_config(config: CurateConfig, pool: PoolConfig, out: Path) -> Generat
         overwrite=config.overwrite,
         sampling=SamplingConfig(temperature=t.temperature, top_p=t.top_p, max_tokens=t.max_tokens, seed=t.seed),
         openai=OpenAIConfig(base_url=t.base_url) if t.base_url else OpenAIConfig(),
+        ray=config.ray.teacher(),
         pricing=PricingConfig(usd_per_1m_prompt_tokens=t.usd_per_1m_prompt_tokens,
                               usd_per_1m_completion_tokens=t.usd_per_1m_completion_tokens),
     )
@@ -162,8 +164,8 @@ def run_curate(
     # The sub-runs guard what their records depend on (teacher, sampling, problems); selection, cleaning and
     # export are recomputed on every run, so changing them needs no --overwrite.
     identity = {"stage_version": STAGE_VERSION, "name": config.name}
-    with RunStore.open(out, identity, stage=STAGE, overwrite=config.overwrite) as store, \
-            Grader(workers=workers) as grader:
+    with _ray(config), RunStore.open(out, identity, stage=STAGE, overwrite=config.overwrite) as store, \
+            open_grader(workers, ray=config.ray.grading()) as grader:
         write_text_atomic(out / "pools.report.json", _json(clean_report))
         results = [
             _pool_traces(config, pc, cleaned[pc.name], out, grader, teacher, reformatter, on_progress)
@@ -184,6 +186,16 @@ def run_curate(
     return summary
 
 
+def _ray(config: CurateConfig) -> ContextManager[None]:
+    """One Ray session for the teacher's replicas and the grading actors (so neither shuts it down under the
+    other); nothing when ``ray`` is off."""
+    if config.ray.cpus() == 0:
+        return contextlib.nullcontext()
+    from thinkforge.backends.ray_data import ray_session
+
+    return ray_session(config.ray.address, config.ray.cpus())
+
+
 def _pool_traces(config: CurateConfig, pc: PoolConfig, problems: list[Problem], out: Path, grader: Grader,
                  teacher: Backend | None, reformatter: Backend | None, on_progress: ProgressFn | None) -> PoolTraces:
     """Sample and grade (streaming) one pool's traces; reformat and re-check the passing ones."""
@@ -199,7 +211,7 @@ def _pool_traces(config: CurateConfig, pc: PoolConfig, problems: list[Problem], 
     accepted_count = sum(c.passed for c in candidates)
     reasons: dict[str, str] = {}
     if config.reformat.enabled:
-        candidates, reasons, r_errors = _reformat(config, pc, candidates, out, reformatter,
+        candidates, reasons, r_errors = _reformat(config, pc, candidates, out, reformatter, grader,
                                                   _tagged(on_progress, f"reformat {pc.name}"))
         errors += r_errors
     outcomes = [
@@ -230,9 +242,10 @@ def _generate_and_grade(gcfg: GenerateConfig, problems: Sequence[Problem], grade
     return samples, graded.verdicts, dict(gen.summary.accounting.get("total", {})), gen.summary.errors + graded.errors
 
 
-def _reformat(config: CurateConfig, pc: PoolConfig, candidates: list[Candidate], out: Path,
-              backend: Backend | None, on_progress: ProgressFn | None) -> tuple[list[Candidate], dict[str, str], int]:
-    """Rewrite every passing trace; keep a rewrite only when its markers are there and it grades as before."""
+def _reformat(config: CurateConfig, pc: PoolConfig, candidates: list[Candidate], out: Path, backend: Backend | None,
+              grader: Grader, on_progress: ProgressFn | None) -> tuple[list[Candidate], dict[str, str], int]:
+    """Rewrite every passing trace; keep a rewrite only when its markers are there and it grades as before (the
+    rewrites are graded on the run's grader: the local pool or Ray grading actors)."""
     passing = [c for c in candidates if c.passed]
     if not passing:
         return candidates, {}, 0
@@ -245,12 +258,15 @@ def _reformat(config: CurateConfig, pc: PoolConfig, candidates: list[Candidate],
     assert gen.summary is not None
     reasons: dict[str, str] = {}
     kept: list[Candidate] = [c for c in candidates if not c.passed]
+    written = []
     for cand, problem in zip(passing, rewrites):
         rewrite = texts.get(problem.id)
         if rewrite is None:  # the request failed for good this session: counted as an error, retried next run
             reasons[cand.sample.key] = "empty"
-            continue
-        check = check_rewrite(cand.problem, dataclasses.replace(rewrite, problem_id=cand.problem.id))
+        else:
+            written.append((cand, dataclasses.replace(rewrite, problem_id=cand.problem.id)))
+    checks = check_rewrites([(cand.problem, rewrite) for cand, rewrite in written], grader)
+    for (cand, rewrite), check in zip(written, checks, strict=True):
         reasons[cand.sample.key] = check.reason
         kept.append(dataclasses.replace(cand, text=rewrite.text, passed=check.kept))
     log.info("reformat %s: %s", pc.name, dict(Counter(reasons.values())))

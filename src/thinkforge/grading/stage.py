@@ -3,8 +3,9 @@
 Problems come from the generate run's own ``problems`` stream (each sample names the content hash of the
 problem it was made for), never from today's copy of the task, so an edited task file cannot grade old samples
 against a new answer key. Grading runs on one warm :class:`~thinkforge.grading.pool.Grader` for the whole run
-and takes samples as they arrive (:meth:`GradeRun.feed`): ``eval`` grades while it generates. Verdicts whose
-status is transient are retried in the session and graded again by the next session.
+and takes samples as they arrive (:meth:`GradeRun.feed`): ``eval`` grades while it generates. With
+``ray.enabled`` that grader is a :class:`~thinkforge.grading.ray_pool.RayGrader` (warm grading actors, the same
+verdicts). Verdicts whose status is transient are retried in the session and graded again by the next session.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from thinkforge.defaults import GRADING
+from thinkforge.defaults import GRADING, RAY_GRADING
 from thinkforge.errors import ConfigError, ThinkforgeError
 from thinkforge.grading.choice import GRADER as CHOICE_GRADER
 from thinkforge.grading.math import GRADER as MATH_GRADER
@@ -33,6 +34,27 @@ GRADE_STAGE_VERSION = 3
 
 
 @dataclass(frozen=True)
+class RayGradeConfig:
+    """Grading on Ray (``--ray``): warm grading actors and where they run (never part of a run's identity)."""
+
+    enabled: bool = invocation(False, flag="--ray", help="grade on Ray: warm grading actors (math, choice, code)")
+    actors: int = invocation(RAY_GRADING.actors, flag="--actors", help="Ray: grading actors")
+    cpus_per_actor: float = invocation(RAY_GRADING.cpus_per_actor, help="Ray: CPUs per actor (code judges per actor)")
+    address: str | None = invocation(None, help="Ray cluster address (default: start a local one)")
+    batch_size: int = invocation(RAY_GRADING.batch_size, help="Ray: items per actor call")
+
+
+def open_grader(workers: int = 1, retries: int = GRADING.retries, ray: RayGradeConfig | None = None) -> Grader:
+    """A warm grading context: the local pool, or Ray grading actors when ``ray.enabled`` (same verdicts)."""
+    if ray is None or not ray.enabled:
+        return Grader(workers=workers, retries=retries)
+    from thinkforge.grading.ray_pool import RayGrader
+
+    return RayGrader(actors=ray.actors, cpus_per_actor=ray.cpus_per_actor, address=ray.address, retries=retries,
+                     batch_size=ray.batch_size)
+
+
+@dataclass(frozen=True)
 class GradeConfig:
     """``thinkforge grade RUN_DIR``: nothing here changes a verdict, so no field is part of the identity."""
 
@@ -41,6 +63,7 @@ class GradeConfig:
     retries: int = invocation(GRADING.retries, flag="--retries", help="further attempts for a transient status")
     overwrite: bool = invocation(False, flag="--overwrite", help="drop stored verdicts and grade again")
     chunk_size: int = invocation(GRADING.chunk_size, help="verdicts per durable write")
+    ray: RayGradeConfig = invocation(default_factory=RayGradeConfig)
 
 
 @dataclass(frozen=True)
@@ -97,7 +120,7 @@ class GradeRun:
         self._parent = parent
         self._on_progress = on_progress
         self._own_grader = grader is None
-        self._grader = grader or Grader(workers=config.workers, retries=config.retries)
+        self._grader = grader or open_grader(config.workers, config.retries, config.ray)
         self._pending: list[tuple[list[Sample], "Future[list[Verdict]]"]] = []
         self._buffer: list[Verdict] = []
         self._fed = 0
