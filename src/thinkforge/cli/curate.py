@@ -79,7 +79,7 @@ def plan_table(result: dict[str, Any]) -> Table:
     for col in ("pool", "source", "problems", "requests", "prompt tokens"):
         table.add_column(col, justify="left" if col in ("pool", "source") else "right")
     for pool in result["pools"]:
-        table.add_row(str(pool.get("name")), str(pool.get("source")), f"{pool.get('problems', 0):,}",
+        table.add_row(str(pool.get("pool")), str(pool.get("source")), f"{pool.get('problems', 0):,}",
                       f"{pool.get('requests', pool.get('problems', 0)):,}", f"{pool.get('prompt_tokens', 0):,}")
     t = result["teacher"]
     table.caption = (f"teacher {t['model']} ({t['backend']}): {t['requests']:,} requests, "
