@@ -128,6 +128,11 @@ class SandboxDefaults:
         "typing", "math", "re", "collections", "itertools", "functools", "heapq", "bisect", "string",
         "operator", "copy", "fractions", "decimal", "dataclasses", "enum",
     )
+    #: A persistent referee (``sandbox.Referee``, e.g. the judge's test referee) is restarted after this many jobs
+    #: (it runs trusted code only; the restart bounds what one long run can accumulate in it).
+    referee_jobs: int = 1000
+    #: ... or once its resident memory grew this much over its size after its first job, MiB.
+    referee_growth_mb: int = 64
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,28 @@ class Program:
 
 
 @dataclass(frozen=True)
+class Referee:
+    """A trusted program that checks an execution from outside it (the judge's test referee).
+
+    The fork-server starts it once, confined like an execution (rlimits, no_new_privs, seccomp, non-dumpable)
+    but under a uid of its own, and keeps it between executions where the pool can guarantee that no process of
+    an execution can reach it (a dropped uid and a private pid namespace); elsewhere it is started afresh for
+    each execution. Each execution with a referee is one *job*: the referee reads, on fd 3 (an AF_UNIX stream
+    socket), a 4-byte big-endian length carrying two descriptors (``SCM_RIGHTS``: the write end of a pipe the
+    program reads as fd 4, the read end of a pipe the program writes as fd 5), then that many bytes of job text;
+    it answers with a 4-byte length and its report, which becomes ``RunResult.referee_output``. The execution
+    ends when the report is complete; every process of the execution is then killed, the referee is not.
+    Only trusted code may be a referee: it outlives the executions it judges.
+    """
+
+    source: str
+    filename: str = "referee.py"
+    args: tuple[str, ...] = ()
+    #: Seconds the referee may take to finish its report once its execution was stopped (timeout, memory).
+    grace_s: float = 1.0
+
+
+@dataclass(frozen=True)
 class RunResult:
     """Outcome of one execution."""
 
@@ -76,6 +98,8 @@ class RunResult:
     stdout_truncated: bool = False
     stderr_truncated: bool = False
     error: str | None = None
+    #: The referee's report (executions run with a :class:`Referee`); None when it gave none.
+    referee_output: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -101,6 +125,7 @@ class RunResult:
             stdout_truncated=bool(data.get("stdout_truncated", False)),
             stderr_truncated=bool(data.get("stderr_truncated", False)),
             error=data.get("error"),
+            referee_output=data.get("referee_output"),
         )
 
     @classmethod
