@@ -70,7 +70,7 @@ def _job(pool: SandboxPool, program: str, text: str = "q", **kw):
 
 
 def test_the_referee_persists_and_runs_under_a_uid_of_its_own(pool):
-    reports = [_job(pool, ECHO + "print(os.getuid())", f"q{i}") for i in range(3)]
+    reports = [_job(pool, "import os\nprint(os.getuid(), flush=True)\n" + ECHO, f"q{i}") for i in range(3)]
     assert [r.status for r, _ in reports] == ["ok"] * 3
     assert [rep["answer"] for _, rep in reports] == ["echo:q0\n", "echo:q1\n", "echo:q2\n"]
     assert len({rep["pid"] for _, rep in reports}) == 1  # one referee for every job
@@ -98,7 +98,8 @@ def test_the_referee_survives_a_hostile_or_failing_program(pool, program, status
     result, report = _job(pool, program)
     assert result.status == status, result
     assert report is not None and report["pid"] == before["pid"], "the referee did not survive"
-    after_result, after = _job(pool, ECHO + "print(sorted(p for p in os.listdir('/proc') if p.isdigit()))")
+    listing = "import os\nprint(sorted(p for p in os.listdir('/proc') if p.isdigit()), flush=True)\n"
+    after_result, after = _job(pool, listing + ECHO)  # prints first: the execution ends with the report
     assert after["pid"] == before["pid"] and after["answer"] == "echo:q\n"
     # nothing of the hostile program is left: only pid 1, the referee and this program
     assert len(json.loads(after_result.stdout.replace("'", '"'))) == 3, after_result.stdout
@@ -108,7 +109,7 @@ def test_consecutive_programs_share_nothing(pool):
     leave = ("import os\nfor d in ('.', '/tmp', '/dev/shm'):\n    open(d + '/left.txt', 'w').write('x')\n"
              "os.environ['LEFT'] = '1'\n" + ECHO)
     look = ("import os\nfound = [d for d in ('.', '/tmp', '/dev/shm') if os.path.exists(d + '/left.txt')]\n"
-            "print(found, 'LEFT' in os.environ)\n" + ECHO)
+            "print(found, 'LEFT' in os.environ, flush=True)\n" + ECHO)
     assert _job(pool, leave)[0].status == "ok"
     result, _ = _job(pool, look)
     assert result.stdout == "[] False\n"
