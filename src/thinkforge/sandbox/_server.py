@@ -333,7 +333,8 @@ def _install_fds(targets: dict[int, int], keep_below: int, max_fd: int) -> None:
 
 
 def _child(req: dict[str, Any], iso: Isolation, stdin_fd: int, out_w: int, err_w: int, ctl_w: int,
-           code_obj: types.CodeType | None, channel: tuple[int, int] | None = None) -> None:
+           code_obj: types.CodeType | None, channel: tuple[int, int] | None = None,
+           prepared: types.ModuleType | None = None) -> None:
     """Confine this forked process and run the program; never returns. ``channel``: the pipe ends of a referee
     (requests in, replies out) that the program gets as fds 4 and 5 (``REFEREE_FDS``)."""
     ctl = ctl_w
@@ -370,7 +371,7 @@ def _child(req: dict[str, Any], iso: Isolation, stdin_fd: int, out_w: int, err_w
         except OSError as exc:
             os.write(2, f"exec {req['argv'][0]}: {exc}\n".encode())
             os._exit(127)
-    os._exit(_run_python(req, iso, code_obj))
+    os._exit(_run_python(req, iso, code_obj, prepared=prepared))
 
 
 class _CodeCache:
@@ -395,6 +396,31 @@ class _CodeCache:
 
 
 _code_cache = _CodeCache()
+
+
+class _Prepared:
+    """Trusted programs whose top level already ran in this server (``entry`` requests), by path and text."""
+
+    def __init__(self) -> None:
+        self.modules: dict[tuple[str, str], types.ModuleType] = {}
+
+    def get(self, req: dict[str, Any], path: str, code_obj: types.CodeType) -> types.ModuleType:
+        key = (path, req["code"])
+        module = self.modules.get(key)
+        if module is None:
+            module = types.ModuleType("__prepared__")  # a main guard does not fire here
+            module.__file__ = path
+            module.__builtins__ = builtins  # type: ignore[attr-defined]
+            exec(code_obj, module.__dict__)
+            module.__name__ = "__main__"
+            while self.modules and len(self.modules) >= max(1, _code_cache.capacity):
+                self.modules.pop(next(iter(self.modules)))
+            self.modules[key] = module
+            gc.freeze()  # like the rest of the server: forked children need not copy pages for GC headers
+        return module
+
+
+_prepared = _Prepared()
 
 
 class _Texts:
@@ -428,21 +454,26 @@ _texts = _Texts()
 
 
 def _run_python(req: dict[str, Any], iso: Isolation, code_obj: types.CodeType | None = None,
-                work: str | None = None) -> int:
+                work: str | None = None, prepared: types.ModuleType | None = None) -> int:
     """Execute Python source in this (already confined) process like ``python main.py`` would (from ``work``,
-    by default the work dir, which then heads ``sys.path``; a referee runs from ``/`` with no path added)."""
+    by default the work dir, which then heads ``sys.path``; a referee runs from ``/`` with no path added).
+    A ``prepared`` module (``entry`` requests) is not run again: its entry function is called."""
     sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__ = _STDIO
     sys.argv = [req["filename"], *req.get("args", [])]
     if work is None:
         work = _work_dir(iso)
         sys.path[0:0] = [work]
-    main = types.ModuleType("__main__")
-    main.__file__ = f"{work.rstrip('/')}/{req['filename']}"
-    main.__builtins__ = builtins  # type: ignore[attr-defined]
+    main = prepared or types.ModuleType("__main__")
+    if prepared is None:
+        main.__file__ = f"{work.rstrip('/')}/{req['filename']}"
+        main.__builtins__ = builtins  # type: ignore[attr-defined]
     sys.modules["__main__"] = main
     code = 0
     try:
-        exec(code_obj or compile(req["code"], main.__file__, "exec"), main.__dict__)
+        if prepared is not None:
+            prepared.__dict__[req["entry"]]()
+        else:
+            exec(code_obj or compile(req["code"], main.__file__, "exec"), main.__dict__)
     except SystemExit as exc:
         if exc.code is None:
             code = 0
@@ -829,7 +860,9 @@ def _recycle(referee: _Referee, iso: Isolation) -> None:
 
 # ---- one execution -------------------------------------------------------------------------------------------
 
-def _execute(req: dict[str, Any], iso: Isolation) -> dict[str, Any]:
+def _execute(req: dict[str, Any], iso: Isolation) -> tuple[dict[str, Any], Any]:
+    """Run one request; return its result and, when the result could be sent before the execution's processes
+    were stopped (a referee's complete report), the clean-up to run right after sending it (else None)."""
     limits = req["limits"]
     work = _work_dir(iso)
     if not _state.work_clean:  # first use, or an earlier execution failed before it cleaned up
@@ -843,6 +876,10 @@ def _execute(req: dict[str, Any], iso: Isolation) -> dict[str, Any]:
     if req["mode"] == "python":
         files[req["filename"]] = req["code"]
     _write_files(work, files, uid)
+    code_obj = _code_cache.get(req, f"{work}/{req['filename']}") if req.get("precompile") else None
+    prepared = None
+    if req.get("entry") and code_obj is not None:
+        prepared = _prepared.get(req, f"{work}/{req['filename']}", code_obj)
     referee = _referee_for(req["referee"], iso, limits) if req.get("referee") else None
     stdin_fd = _stdin_file(iso, req.get("stdin", "").encode("utf-8", "surrogateescape"))
     out_r, out_w = os.pipe()
@@ -853,11 +890,10 @@ def _execute(req: dict[str, Any], iso: Isolation) -> dict[str, Any]:
         to_prog_r, to_prog_w = os.pipe()
         from_prog_r, from_prog_w = os.pipe()
         channel, ours = (to_prog_r, from_prog_w), [to_prog_w, from_prog_r]
-    code_obj = _code_cache.get(req, f"{work}/{req['filename']}") if req.get("precompile") else None
     start = time.monotonic()
     pid = os.fork()
     if pid == 0:
-        _child(req, iso, stdin_fd, out_w, err_w, ctl_w, code_obj, channel)
+        _child(req, iso, stdin_fd, out_w, err_w, ctl_w, code_obj, channel, prepared)
     for fd in (stdin_fd, out_w, err_w, ctl_w, *(channel or ())):
         os.close(fd)
     report = None
@@ -869,25 +905,37 @@ def _execute(req: dict[str, Any], iso: Isolation) -> dict[str, Any]:
             os.close(fd)
     for fd in (out_r, err_r, ctl_r):
         os.set_blocking(fd, False)
-    result = _watch(pid, start, limits, iso, out_r, err_r, ctl_r, referee, report)
-    for fd in (out_r, err_r, ctl_r):
-        os.close(fd)
-    if referee is not None:
-        _recycle(referee, iso)
-    _clear_dir(work)
-    if iso.pid_ns:
-        _clear_dir("/tmp")
-        _clear_dir("/dev/shm")
-    try:  # verified empty (a file _clear_dir could not remove makes the next execution clear again)
-        _state.work_clean = not os.listdir(work)
-    except OSError:
-        _state.work_clean = False
-    return result
+    result, reported = _watch(pid, start, limits, iso, out_r, err_r, ctl_r, referee, report)
+
+    def finish() -> None:
+        if reported and referee is not None and report is not None:  # the child is killed but not yet reaped
+            os.wait4(pid, 0)
+            _end_with_referee(iso, pid, referee, report)
+        for fd in (out_r, err_r, ctl_r):
+            os.close(fd)
+        if referee is not None:
+            _recycle(referee, iso)
+        _clear_dir(work)
+        if iso.pid_ns:
+            _clear_dir("/tmp")
+            _clear_dir("/dev/shm")
+        try:  # verified empty (a file _clear_dir could not remove makes the next execution clear again)
+            _state.work_clean = not os.listdir(work)
+        except OSError:
+            _state.work_clean = False
+
+    if reported:
+        return result, finish
+    finish()
+    return result, None
 
 
 def _watch(pid: int, start: float, limits: dict[str, Any], iso: Isolation, out_r: int, err_r: int,
-           ctl_r: int, referee: _Referee | None = None, report: _Report | None = None) -> dict[str, Any]:
-    """Watch one execution until it ends: the child's exit, or with a referee, the referee's complete report."""
+           ctl_r: int, referee: _Referee | None = None,
+           report: _Report | None = None) -> tuple[dict[str, Any], bool]:
+    """Watch one execution until it ends: the child's exit, or with a referee, the referee's complete report.
+    Returns the result and whether it was built at the report, before the execution's processes are stopped
+    (the child is then killed but not reaped: the caller stops everything after sending the result)."""
     cap = int(limits["max_output_bytes"])
     out, err, ctl = _Capture(cap), _Capture(cap), _Capture(4096)
     mem_cap = int(limits["memory_mb"]) * 1024 * 1024
@@ -941,6 +989,9 @@ def _watch(pid: int, start: float, limits: dict[str, Any], iso: Isolation, out_r
             if streams[fd].over and fd != ctl_r:
                 reason = "output_limit"
     os.close(pidfd)
+    if (report is not None and referee is not None and reason is None and report.text() is not None
+            and referee.alive and _persistent(iso)):
+        return _reported(pid, start, out, err, ctl, streams, peak, report.text()), True
     if not exited:
         try:
             os.kill(pid, signal.SIGKILL)
@@ -972,16 +1023,51 @@ def _watch(pid: int, start: float, limits: dict[str, Any], iso: Isolation, out_r
     setup = bytes(ctl.data)
     if setup != b"ok":
         return _result("sandbox_error", exit_code, sig, out, err, wall, cpu, peak,
-                       error="sandbox setup failed in the child: " + setup.decode(errors="replace"))
+                       error="sandbox setup failed in the child: " + setup.decode(errors="replace")), False
     if report is not None:
         text = report.text()
         if reason is None and text is None:
             return _result("sandbox_error", exit_code, sig, out, err, wall, cpu, peak,
-                           error="the referee ended without a complete report", referee_output=None)
-        return _result(reason or "ok", exit_code, sig, out, err, wall, cpu, peak, referee_output=text)
+                           error="the referee ended without a complete report"), False
+        return _result(reason or "ok", exit_code, sig, out, err, wall, cpu, peak, referee_output=text), False
     if reason is None:
         reason = _classify(exit_code, sig, cpu, limits, err)
-    return _result(reason, exit_code, sig, out, err, wall, cpu, peak)
+    return _result(reason, exit_code, sig, out, err, wall, cpu, peak), False
+
+
+def _reported(pid: int, start: float, out: _Capture, err: _Capture, ctl: _Capture, streams: dict[int, _Capture],
+              peak: int, text: str | None) -> dict[str, Any]:
+    """The result of an execution that ends with its referee's report, built before anything is reaped: the
+    program's CPU time and peak memory so far come from /proc, its output is what its pipes hold now, and it is
+    killed here (its exit status is not waited for: ``exit_code`` and ``signal`` are None)."""
+    wall = time.monotonic() - start
+    cpu, hwm = 0.0, 0
+    try:
+        with open(f"/proc/{pid}/schedstat", "rb") as fh:
+            cpu = int(fh.read().split()[0]) / 1e9
+        with open(f"/proc/{pid}/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"VmHWM:"):
+                    hwm = int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    for fd, capture in streams.items():
+        while not capture.over:
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                break
+            if not chunk:
+                break
+            capture.feed(chunk)
+    if bytes(ctl.data) != b"ok":
+        return _result("sandbox_error", None, None, out, err, wall, cpu, max(peak, hwm),
+                       error="sandbox setup failed in the child: " + bytes(ctl.data).decode(errors="replace"))
+    return _result("ok", None, None, out, err, wall, cpu, max(peak, hwm), referee_output=text)
 
 
 def _end_with_referee(iso: Isolation, child: int, referee: _Referee, report: _Report) -> None:
@@ -997,6 +1083,17 @@ def _end_with_referee(iso: Isolation, child: int, referee: _Referee, report: _Re
         if _referee is referee:
             _referee = None
         _kill_all(iso, child)
+
+
+def _stop_everything(iso: Isolation) -> None:
+    """The fallback when a clean-up failed: kill every process in the sandbox (the referee too: it is started
+    afresh for the next job) and have the next execution wipe the work dir first."""
+    global _referee
+    if _referee is not None:
+        _referee.stop()
+        _referee = None
+    _kill_all(iso, 0)
+    _state.work_clean = False
 
 
 def _kill_spare_referee(iso: Isolation, child: int) -> None:
@@ -1072,13 +1169,21 @@ def main() -> None:
             req = _recv(proto_in)
         except EOFError:
             os._exit(0)
+        cleanup = None
         try:
-            resp = _execute(req, iso) if _texts.resolve(req) else {"status": "sandbox_error", "unknown_text": True,
-                                                                   "error": "a trusted text this server never got"}
+            if _texts.resolve(req):
+                resp, cleanup = _execute(req, iso)
+            else:
+                resp = {"status": "sandbox_error", "unknown_text": True, "error": "a trusted text this server never got"}
         except Exception as exc:  # noqa: BLE001 - one broken request must not end the server
             resp = {"status": "sandbox_error", "error": f"{type(exc).__name__}: {exc}",
                     "trace": traceback.format_exc()}
         _send(proto_out, resp)
+        if cleanup is not None:  # the execution's processes are stopped before the next request is read
+            try:
+                cleanup()
+            except Exception:  # noqa: BLE001 - then everything goes, the referee included
+                _stop_everything(iso)
 
 
 if __name__ == "__main__":

@@ -345,6 +345,7 @@ def _request(program: Program, stdin: str, args: Sequence[str], limits: Limits,
         "env": env or {},
         "precompile": program.trusted_precompile and mode == "python",
         "code_digest": _digest(program.source) if program.trusted_precompile and mode == "python" else None,
+        "entry": program.trusted_entry if program.trusted_precompile and mode == "python" else None,
         "limits": _limits_dict(limits),
     }
 

@@ -59,6 +59,11 @@ class Program:
     #: *trusted* Python run many times (a test harness): compiling happens outside the sandbox's limits, so
     #: untrusted code is always compiled inside the confined child.
     trusted_precompile: bool = False
+    #: With ``trusted_precompile``: the name of a function the program defines. The server then runs the
+    #: program's top level once, in itself (imports and definitions; it must have no other effect), and each
+    #: execution, a fork of the server, starts by calling that function of the prepared module instead of
+    #: running the top level again (a zygote). Trusted code only: its top level runs outside the sandbox's limits.
+    trusted_entry: str | None = None
 
 
 @dataclass(frozen=True)

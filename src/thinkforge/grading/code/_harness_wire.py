@@ -21,9 +21,6 @@ import sys
 import traceback
 import types
 
-# The work dir is writable by the solution: a ``random.py`` dropped there must never be what a test imports.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != _HERE]
 _HEAD = struct.Struct(">I")
 #: Ints up to this many bits travel as JSON numbers (decimal); larger ones as hex strings.
 _DECIMAL_INT_BITS = 4096
@@ -316,8 +313,16 @@ def _perform(op, req, obj, ref_of):
     raise _WireError("unknown request %r" % (op,))
 
 
+def _forget_work_dir():
+    """Take the program's own folder off ``sys.path``: the work dir is writable by the solution, and a
+    ``random.py`` dropped there must never be what a test imports."""
+    here = os.path.dirname(os.path.abspath(sys.argv[0]))
+    sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != here]
+
+
 def _solution_main():
-    """The solution role: ``solution.py CAP LIMIT``, answering the referee on fds 4 (requests) and 5 (replies)."""
+    """The solution role: ``serve.py CAP LIMIT``, answering the referee on fds 4 (requests) and 5 (replies)."""
+    _forget_work_dir()
     signal.signal(signal.SIGALRM, _alarm)
     sys.stdin = io.StringIO("")
     _serve(4, 5, int(sys.argv[1]), int(sys.argv[2]))

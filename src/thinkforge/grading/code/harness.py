@@ -19,7 +19,8 @@ _HERE = Path(__file__).parent
 _WIRE = (_HERE / "_harness_wire.py").read_text(encoding="utf-8")
 #: The referee and the functional runner (the wire, then the program that uses it).
 HARNESS_SOURCE = _WIRE + "\n\n" + (_HERE / "_harness_program.py").read_text(encoding="utf-8")
-#: The solution side of assertion tests: a fresh process per sample, kept small so that it starts fast.
+#: The solution side of assertion tests: a fresh process per sample, kept small so that it starts fast (the
+#: sandbox prepares it once per server and calls ``_solution_main`` in each fork: ``Program.trusted_entry``).
 SOLUTION_SOURCE = _WIRE + '\n\nif __name__ == "__main__":\n    _solution_main()\n'
 #: The assertion tests' referee: the harness in its referee role, kept by each sandbox worker between samples.
 REFEREE = Referee(source=HARNESS_SOURCE, filename="referee.py", args=("referee",))

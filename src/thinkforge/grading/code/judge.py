@@ -214,7 +214,8 @@ def _judge_harness(program: str, style: str, reference: Mapping[str, Any], opts:
     if style == "assertion":  # a fresh solution process answers the worker's persistent referee (the tests)
         reply_cap = opts.reply_cap_mb * 1024 * 1024
         spec.update(reply_cap=reply_cap, grace_s=opts.referee_grace_s)
-        run = pool.run(Program(source=SOLUTION_SOURCE, filename="serve.py", files=files, trusted_precompile=True),
+        run = pool.run(Program(source=SOLUTION_SOURCE, filename="serve.py", files=files, trusted_precompile=True,
+                               trusted_entry="_solution_main"),
                        "", args=[str(reply_cap), str(opts.detail_chars)], limits=_limits(opts, total),
                        referee=REFEREE, referee_input=json.dumps(spec))
         records = _referee_records(run)
