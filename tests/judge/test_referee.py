@@ -5,6 +5,7 @@ legitimate behaviours after them must keep working across the process boundary."
 
 from __future__ import annotations
 
+import secrets
 import sys
 
 import pytest
@@ -255,3 +256,31 @@ def _referee_pid(pool: SandboxPool) -> int:
     pids = [p for p in eval(listing.stdout) if p != 1]  # noqa: S307 - our own program's printed list
     assert len(pids) == 2, listing
     return min(pids)  # the referee started before this program
+
+
+MEMORY_SCAN = (  # reads every readable anonymous mapping of its own process, looking for the test's marker
+    "import ctypes, re\n"
+    "def f():\n"
+    "    for line in open('/proc/self/maps'):\n"
+    "        fields = line.split()\n"
+    "        name = fields[5] if len(fields) > 5 else ''\n"
+    "        if not fields[1].startswith('r') or (name and name not in ('[heap]', '[stack]')):\n"
+    "            continue\n"
+    "        lo, hi = (int(x, 16) for x in fields[0].split('-'))\n"
+    "        found = re.search(rb'tf-marker-([0-9a-f]{16})', ctypes.string_at(lo, hi - lo))\n"
+    "        if found:\n"
+    "            return found.group(0).decode()\n"
+    "    return None\n"
+)
+
+
+def test_the_tests_never_enter_the_solution_process():
+    """The job's text goes to the referee before the solution process is forked, through buffers overwritten
+    before any fork: neither its own tests nor another sample's report can be found in the solution's memory."""
+    marker = "tf-marker-" + secrets.token_hex(8)
+    problem = _problem(f"assert f() == {marker!r}", f"x = {marker!r}\nassert x.startswith('tf-') and f() is not None")
+    with SandboxPool(1) as one:
+        first = _judge(one, problem, "def f():\n    return 'nothing'\n")  # its report holds the marker
+        assert first.status == "wrong" and marker in first.detail["tests"][0]["error"]
+        verdict = _judge(one, problem, MEMORY_SCAN)
+        assert verdict.status == "wrong", verdict.detail

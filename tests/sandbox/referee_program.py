@@ -13,12 +13,12 @@ REFEREE = Referee(source='''
 import json, os, socket, struct, time
 sock = socket.socket(fileno=3)
 while True:
-    head, fds, _flags, _addr = socket.recv_fds(sock, 4, 2)
+    head, fds, _flags, _addr = socket.recv_fds(sock, 12, 2)
     if not head:
         break
-    while len(head) < 4:
-        head += sock.recv(4 - len(head))
-    (size,) = struct.unpack(">I", head)
+    while len(head) < 12:
+        head += sock.recv(12 - len(head))
+    size, job = struct.unpack(">IQ", head)
     body = b""
     while len(body) < size:
         body += sock.recv(size - len(body))
@@ -40,7 +40,7 @@ while True:
     os.close(to_program)
     os.close(from_program)
     report = json.dumps({"pid": os.getpid(), "uid": os.getuid(), "answer": answer.decode(errors="replace")})
-    sock.sendall(struct.pack(">I", len(report)) + report.encode())
+    sock.sendall(struct.pack(">IQ", len(report), job) + report.encode())
 ''', grace_s=1.0)
 
 ECHO = "import os\nq = os.read(4, 1000)\nos.write(5, b'echo:' + q)\n"

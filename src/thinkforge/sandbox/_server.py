@@ -64,6 +64,27 @@ _PYTHON_SIGNALS = {signal.SIGPIPE: signal.SIG_IGN, signal.SIGXFSZ: signal.SIG_IG
 
 # ---- protocol ------------------------------------------------------------------------------------------------
 
+def _read_into(fd: int, buf: bytearray) -> None:
+    """Fill ``buf`` from ``fd`` (no intermediate copies: it may hold test data, see ``_scrub``)."""
+    view = memoryview(buf)
+    while view:
+        n = os.readv(fd, [view])
+        if not n:
+            raise EOFError
+        view = view[n:]
+
+
+def _write_all(fd: int, *buffers: bytes | bytearray) -> None:
+    views = [memoryview(b) for b in buffers if b]
+    while views:
+        n = os.writev(fd, views)
+        while views and n >= len(views[0]):
+            n -= len(views[0])
+            views.pop(0)
+        if views:
+            views[0] = views[0][n:]
+
+
 def _read_exact(fd: int, n: int) -> bytes:
     chunks = []
     while n:
@@ -80,11 +101,10 @@ def _recv(fd: int) -> dict[str, Any]:
     return json.loads(_read_exact(fd, size))
 
 
-def _send(fd: int, obj: dict[str, Any]) -> None:
+def _send(fd: int, obj: dict[str, Any], tail: bytearray | None = None) -> None:
+    """One message; ``tail`` (a referee's report, announced as ``referee_output_bytes``) follows it raw."""
     data = json.dumps(obj).encode()
-    data = struct.pack(">I", len(data)) + data
-    while data:
-        data = data[os.write(fd, data):]
+    _write_all(fd, struct.pack(">I", len(data)) + data, tail or b"")
 
 
 # ---- isolation at start-up -----------------------------------------------------------------------------------
@@ -610,6 +630,7 @@ class _ServerState:
     """Mutable server-wide state kept between executions."""
 
     work_clean = False  # the work dir exists and is empty (the previous execution cleaned it)
+    jobs = 0  # referee jobs handed out (each report must name its job)
 
 
 _state = _ServerState()
@@ -741,45 +762,68 @@ def _spawn_referee(key: tuple[str, str, int], spec: dict[str, Any], iso: Isolati
     return _Referee(key, pid, mine)
 
 
-def _send_job(referee: _Referee, text: str, fds: list[int]) -> bool:
-    """Hand the referee one job: a 4-byte length carrying the two pipe ends, then the text. False: it is gone."""
-    body = text.encode("utf-8", "surrogateescape")
+#: Header of a job (carrying the two pipe ends) and of its report: body length, job number.
+_JOB_HEAD = struct.Struct(">IQ")
+
+
+def _send_job(referee: _Referee, text: bytearray, fds: list[int], job: int) -> bool:
+    """Hand the referee one job: its header carrying the two pipe ends, then the text. False: it is gone."""
     try:
-        socket.send_fds(referee.sock, [struct.pack(">I", len(body))], fds)
-        referee.sock.sendall(body)
+        socket.send_fds(referee.sock, [_JOB_HEAD.pack(len(text), job)], fds)
+        referee.sock.sendall(memoryview(text))
     except OSError:
         return False
     return True
 
 
 class _Report:
-    """The referee's answer to one job, read as it arrives: a 4-byte length, then that many bytes."""
+    """The referee's report on one job, read as it arrives into buffers of its exact size (so that no copy is
+    left behind in this server's memory, which the next program inherits: see ``_scrub``). A report for
+    another job, or larger than ``cap``, is refused (``bad``)."""
 
-    def __init__(self, cap: int, grace_s: float) -> None:
-        self.cap, self.grace_s = cap, grace_s  # grace: how long the referee may take to report once stopped
-        self.data = bytearray()
+    def __init__(self, cap: int, grace_s: float, job: int) -> None:
+        self.cap, self.grace_s, self.job = cap, grace_s, job  # grace: how long it may take once stopped
+        self.head = bytearray(_JOB_HEAD.size)
+        self.body: bytearray | None = None
+        self.got = 0
         self.eof = False
-        self.over = False
+        self.bad = False
 
-    def feed(self, chunk: bytes) -> None:
-        if not chunk:
+    def read_from(self, sock: socket.socket) -> None:
+        """One read from the referee's socket (what is there, up to what is missing)."""
+        if self.done:
+            return
+        target = self.head if self.body is None else self.body
+        try:
+            n = sock.recv_into(memoryview(target)[self.got:])
+        except BlockingIOError:
+            return
+        except OSError:
+            n = 0
+        if n == 0:
             self.eof = True
             return
-        self.data += chunk
-        if len(self.data) >= 4 and struct.unpack(">I", self.data[:4])[0] > self.cap:
-            self.over = True
+        self.got += n
+        if self.body is None and self.got == len(self.head):
+            size, job = _JOB_HEAD.unpack(self.head)
+            if job != self.job or size > self.cap:
+                self.bad = True
+                return
+            self.body, self.got = bytearray(size), 0
+
+    @property
+    def complete(self) -> bool:
+        return self.body is not None and self.got == len(self.body)
 
     @property
     def done(self) -> bool:
-        return self.eof or self.over or (len(self.data) >= 4 and len(self.data) >= 4 + struct.unpack(
-            ">I", self.data[:4])[0])
+        return self.eof or self.bad or self.complete
 
-    def text(self) -> str | None:
-        if self.over or len(self.data) < 4:
-            return None
-        size = struct.unpack(">I", self.data[:4])[0]
-        body = self.data[4:4 + size]
-        return bytes(body).decode("utf-8", "replace") if len(body) == size else None
+
+def _scrub(buf: bytearray | None) -> None:
+    """Overwrite a buffer that held test data (a job's text, a report) before the next program is forked."""
+    if buf:
+        buf[:] = bytes(len(buf))
 
 
 def _await_report(referee: _Referee, report: _Report, seconds: float) -> None:
@@ -791,16 +835,7 @@ def _await_report(referee: _Referee, report: _Report, seconds: float) -> None:
         left = end - time.monotonic()
         if left <= 0 or not poller.poll(left * 1000):
             return
-        _read_report(referee, report)
-
-
-def _read_report(referee: _Referee, report: _Report) -> None:
-    try:
-        report.feed(referee.sock.recv(65536))
-    except BlockingIOError:
-        pass
-    except OSError:
-        report.feed(b"")
+        report.read_from(referee.sock)
 
 
 def _kill_execution(iso: Isolation, keep: int) -> bool:
@@ -860,7 +895,7 @@ def _recycle(referee: _Referee, iso: Isolation) -> None:
 
 # ---- one execution -------------------------------------------------------------------------------------------
 
-def _execute(req: dict[str, Any], iso: Isolation) -> tuple[dict[str, Any], Any]:
+def _execute(req: dict[str, Any], iso: Isolation, job_text: bytearray | None = None) -> tuple[dict[str, Any], Any]:
     """Run one request; return its result and, when the result could be sent before the execution's processes
     were stopped (a referee's complete report), the clean-up to run right after sending it (else None)."""
     limits = req["limits"]
@@ -881,28 +916,28 @@ def _execute(req: dict[str, Any], iso: Isolation) -> tuple[dict[str, Any], Any]:
     if req.get("entry") and code_obj is not None:
         prepared = _prepared.get(req, f"{work}/{req['filename']}", code_obj)
     referee = _referee_for(req["referee"], iso, limits) if req.get("referee") else None
+    channel = report = None
+    if referee is not None:  # the job goes out before the fork: the program never holds its text in memory
+        to_prog_r, to_prog_w = os.pipe()
+        from_prog_r, from_prog_w = os.pipe()
+        channel = (to_prog_r, from_prog_w)
+        _state.jobs += 1
+        report = _Report(int(limits["max_output_bytes"]), float(req["referee"].get("grace_s", 1.0)), _state.jobs)
+        if not _send_job(referee, job_text or bytearray(), [to_prog_w, from_prog_r], _state.jobs):
+            report.eof = True
+        _scrub(job_text)
+        os.close(to_prog_w)
+        os.close(from_prog_r)
     stdin_fd = _stdin_file(iso, req.get("stdin", "").encode("utf-8", "surrogateescape"))
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     ctl_r, ctl_w = os.pipe()
-    channel = ours = None
-    if referee is not None:
-        to_prog_r, to_prog_w = os.pipe()
-        from_prog_r, from_prog_w = os.pipe()
-        channel, ours = (to_prog_r, from_prog_w), [to_prog_w, from_prog_r]
     start = time.monotonic()
     pid = os.fork()
     if pid == 0:
         _child(req, iso, stdin_fd, out_w, err_w, ctl_w, code_obj, channel, prepared)
     for fd in (stdin_fd, out_w, err_w, ctl_w, *(channel or ())):
         os.close(fd)
-    report = None
-    if referee is not None and ours is not None:
-        report = _Report(int(limits["max_output_bytes"]), float(req["referee"].get("grace_s", 1.0)))
-        if not _send_job(referee, req["referee"].get("input", ""), ours):
-            report.feed(b"")
-        for fd in ours:
-            os.close(fd)
     for fd in (out_r, err_r, ctl_r):
         os.set_blocking(fd, False)
     result, reported = _watch(pid, start, limits, iso, out_r, err_r, ctl_r, referee, report)
@@ -975,7 +1010,7 @@ def _watch(pid: int, start: float, limits: dict[str, Any], iso: Isolation, out_r
                 finished = finished or report is None  # with a referee, its report ends the execution
                 continue
             if fd == ref_fd:
-                _read_report(referee, report)  # type: ignore[arg-type]
+                report.read_from(referee.sock)  # type: ignore[union-attr]
                 finished = report.done  # type: ignore[union-attr]
                 continue
             try:
@@ -989,9 +1024,9 @@ def _watch(pid: int, start: float, limits: dict[str, Any], iso: Isolation, out_r
             if streams[fd].over and fd != ctl_r:
                 reason = "output_limit"
     os.close(pidfd)
-    if (report is not None and referee is not None and reason is None and report.text() is not None
+    if (report is not None and referee is not None and reason is None and report.complete
             and referee.alive and _persistent(iso)):
-        return _reported(pid, start, out, err, ctl, streams, peak, report.text()), True
+        return _reported(pid, start, out, err, ctl, streams, peak, report.body), True
     if not exited:
         try:
             os.kill(pid, signal.SIGKILL)
@@ -1025,18 +1060,18 @@ def _watch(pid: int, start: float, limits: dict[str, Any], iso: Isolation, out_r
         return _result("sandbox_error", exit_code, sig, out, err, wall, cpu, peak,
                        error="sandbox setup failed in the child: " + setup.decode(errors="replace")), False
     if report is not None:
-        text = report.text()
-        if reason is None and text is None:
+        if reason is None and not report.complete:
             return _result("sandbox_error", exit_code, sig, out, err, wall, cpu, peak,
                            error="the referee ended without a complete report"), False
-        return _result(reason or "ok", exit_code, sig, out, err, wall, cpu, peak, referee_output=text), False
+        return _result(reason or "ok", exit_code, sig, out, err, wall, cpu, peak,
+                       report=report.body if report.complete else None), False
     if reason is None:
         reason = _classify(exit_code, sig, cpu, limits, err)
     return _result(reason, exit_code, sig, out, err, wall, cpu, peak), False
 
 
 def _reported(pid: int, start: float, out: _Capture, err: _Capture, ctl: _Capture, streams: dict[int, _Capture],
-              peak: int, text: str | None) -> dict[str, Any]:
+              peak: int, body: bytearray | None) -> dict[str, Any]:
     """The result of an execution that ends with its referee's report, built before anything is reaped: the
     program's CPU time and peak memory so far come from /proc, its output is what its pipes hold now, and it is
     killed here (its exit status is not waited for: ``exit_code`` and ``signal`` are None)."""
@@ -1067,7 +1102,7 @@ def _reported(pid: int, start: float, out: _Capture, err: _Capture, ctl: _Captur
     if bytes(ctl.data) != b"ok":
         return _result("sandbox_error", None, None, out, err, wall, cpu, max(peak, hwm),
                        error="sandbox setup failed in the child: " + bytes(ctl.data).decode(errors="replace"))
-    return _result("ok", None, None, out, err, wall, cpu, max(peak, hwm), referee_output=text)
+    return _result("ok", None, None, out, err, wall, cpu, max(peak, hwm), report=body)
 
 
 def _end_with_referee(iso: Isolation, child: int, referee: _Referee, report: _Report) -> None:
@@ -1078,7 +1113,7 @@ def _end_with_referee(iso: Isolation, child: int, referee: _Referee, report: _Re
         _kill_spare_referee(iso, child)
     if not report.done and referee.alive:
         _await_report(referee, report, report.grace_s)
-    if not report.done or report.eof or not _persistent(iso):  # unfinished, ended, or not to be kept
+    if not report.complete or not _persistent(iso):  # unfinished, ended, refused, or not to be kept
         referee.stop()
         if _referee is referee:
             _referee = None
@@ -1123,13 +1158,14 @@ def _classify(exit_code: int | None, sig: int | None, cpu: float, limits: dict[s
 
 
 def _result(status: str, exit_code: int | None, sig: int | None, out: _Capture, err: _Capture, wall: float,
-            cpu: float, peak: int, error: str | None = None, referee_output: str | None = None) -> dict[str, Any]:
+            cpu: float, peak: int, error: str | None = None, report: bytearray | None = None) -> dict[str, Any]:
+    """The response; a referee's report travels after it, raw (``_report`` is taken out before sending)."""
     return {
         "status": status, "exit_code": exit_code, "signal": sig,
         "stdout": bytes(out.data).decode("utf-8", "replace"), "stderr": bytes(err.data).decode("utf-8", "replace"),
         "stdout_truncated": out.over, "stderr_truncated": err.over,
         "wall_s": wall, "cpu_s": cpu, "peak_memory_mb": peak / (1024 * 1024), "error": error,
-        "referee_output": referee_output,
+        "referee_output_bytes": None if report is None else len(report), "_report": report,
     }
 
 
@@ -1167,18 +1203,27 @@ def main() -> None:
     while True:
         try:
             req = _recv(proto_in)
+            # a referee's job text follows the request raw, into a buffer scrubbed before any fork
+            job_text = bytearray(int((req.get("referee") or {}).get("input_bytes") or 0))
+            _read_into(proto_in, job_text)
         except EOFError:
             os._exit(0)
         cleanup = None
         try:
             if _texts.resolve(req):
-                resp, cleanup = _execute(req, iso)
+                resp, cleanup = _execute(req, iso, job_text)
             else:
                 resp = {"status": "sandbox_error", "unknown_text": True, "error": "a trusted text this server never got"}
         except Exception as exc:  # noqa: BLE001 - one broken request must not end the server
             resp = {"status": "sandbox_error", "error": f"{type(exc).__name__}: {exc}",
                     "trace": traceback.format_exc()}
-        _send(proto_out, resp)
+            if req.get("referee"):  # a job may be under way: nothing of it may outlive this request
+                _stop_everything(iso)
+        finally:
+            _scrub(job_text)
+        report = resp.pop("_report", None)
+        _send(proto_out, resp, report)
+        _scrub(report)
         if cleanup is not None:  # the execution's processes are stopped before the next request is read
             try:
                 cleanup()

@@ -103,7 +103,16 @@ class _Server:
         if head is None:
             return None
         body = self._read(struct.unpack(">I", head)[0], timeout)
-        return None if body is None else json.loads(body)
+        if body is None:
+            return None
+        answer = json.loads(body)
+        size = answer.get("referee_output_bytes") if isinstance(answer, dict) else None
+        if size is not None:  # a referee's report follows the answer raw
+            report = self._read(int(size), timeout)
+            if report is None:
+                return None
+            answer["referee_output"] = report.decode("utf-8", "replace")
+        return answer
 
     def _read(self, n: int, timeout: float) -> bytes | None:
         """``n`` bytes from the server, or None when it closed its end or ``timeout`` seconds passed."""
@@ -141,8 +150,12 @@ class _Server:
         return out
 
     def _exchange(self, req: dict[str, Any], timeout: float) -> dict[str, Any] | None:
+        job = None
+        if req.get("referee"):  # the referee's job text travels after the request, raw (never parsed there)
+            job = req["referee"]["input"].encode("utf-8", "surrogateescape")
+            req = dict(req, referee={**req["referee"], "input": None, "input_bytes": len(job)})
         data = json.dumps(req).encode()
-        data = struct.pack(">I", len(data)) + data  # one write: the server wakes once per request
+        data = struct.pack(">I", len(data)) + data + (job or b"")  # one write: the server wakes once per request
         try:
             view = memoryview(data)
             while view:

@@ -74,10 +74,13 @@ class Referee:
     but under a uid of its own, and keeps it between executions where the pool can guarantee that no process of
     an execution can reach it (a dropped uid and a private pid namespace); elsewhere it is started afresh for
     each execution. Each execution with a referee is one *job*: the referee reads, on fd 3 (an AF_UNIX stream
-    socket), a 4-byte big-endian length carrying two descriptors (``SCM_RIGHTS``: the write end of a pipe the
-    program reads as fd 4, the read end of a pipe the program writes as fd 5), then that many bytes of job text;
-    it answers with a 4-byte length and its report, which becomes ``RunResult.referee_output``. The execution
-    ends when the report is complete; every process of the execution is then killed, the referee is not.
+    socket), a 12-byte header (``>IQ``: body length, job number) carrying two descriptors (``SCM_RIGHTS``: the
+    write end of a pipe the program reads as fd 4, the read end of a pipe it writes as fd 5), then the job text;
+    it answers with the same kind of header (the report's length, the job's number) and its report, which becomes
+    ``RunResult.referee_output``; a report naming another job is refused. The execution ends when the report is
+    complete; every process of the execution is then killed, the referee is not. Neither the job text nor the
+    report is ever parsed or copied by the fork-server (they are read into buffers that are overwritten before the
+    next fork), so no program holds another's tests or results, or its own tests, in its memory.
     Only trusted code may be a referee: it outlives the executions it judges.
     """
 

@@ -455,22 +455,25 @@ def _functional(nonce, spec, limit):
             return
 
 
+_JOB_HEAD = struct.Struct(">IQ")  # a job's (and its report's) header: body length, job number
+
+
 def _recv_job(sock):
-    """The next job from the sandbox: (spec, [to_solution_w, from_solution_r]), or None when there is no more."""
-    head, fds, _flags, _addr = socket.recv_fds(sock, _HEAD.size, 2)
+    """The next job from the sandbox: (number, spec, [to_solution_w, from_solution_r]), or None at the end."""
+    head, fds, _flags, _addr = socket.recv_fds(sock, _JOB_HEAD.size, 2)
     data = bytearray(head)
-    while data and len(data) < _HEAD.size:
-        data += sock.recv(_HEAD.size - len(data))
-    if len(data) < _HEAD.size:
+    while data and len(data) < _JOB_HEAD.size:
+        data += sock.recv(_JOB_HEAD.size - len(data))
+    if len(data) < _JOB_HEAD.size:
         return None
-    (size,) = _HEAD.unpack(data)
+    size, number = _JOB_HEAD.unpack(data)
     body = bytearray()
     while len(body) < size:
         chunk = sock.recv(min(size - len(body), 1 << 20))
         if not chunk:
             return None
         body += chunk
-    return json.loads(body), fds
+    return number, json.loads(body), fds
 
 
 def _referee_loop():
@@ -480,7 +483,7 @@ def _referee_loop():
         job = _recv_job(sock)
         if job is None:
             os._exit(0)
-        spec, fds = job
+        number, spec, fds = job
         records = []
         sol = None
         try:
@@ -498,7 +501,7 @@ def _referee_loop():
                 for fd in fds:
                     os.close(fd)
         data = json.dumps(records).encode()
-        sock.sendall(_HEAD.pack(len(data)) + data)
+        sock.sendall(_JOB_HEAD.pack(len(data), number) + data)
 
 
 def _main():
