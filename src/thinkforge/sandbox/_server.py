@@ -946,6 +946,8 @@ def _execute(req: dict[str, Any], iso: Isolation, job_text: bytearray | None = N
         if reported and referee is not None and report is not None:  # the child is killed but not yet reaped
             os.wait4(pid, 0)
             _end_with_referee(iso, pid, referee, report)
+        if report is not None and not report.complete:  # a partial report is never sent: overwrite it here
+            _scrub(report.body)
         for fd in (out_r, err_r, ctl_r):
             os.close(fd)
         if referee is not None:
@@ -1039,18 +1041,9 @@ def _watch(pid: int, start: float, limits: dict[str, Any], iso: Isolation, out_r
     else:
         _kill_spare_referee(iso, pid)
     for fd, capture in streams.items():  # every writer is dead now: read what is left, up to the caps
-        while True:
-            try:
-                chunk = os.read(fd, 65536)
-            except BlockingIOError:
-                break
-            if not chunk:
-                break
-            capture.feed(chunk)
-            if capture.over and fd != ctl_r and reason is None and exited and os.WIFEXITED(status):
-                reason = "output_limit"
-            if capture.over:
-                break
+        _drain(fd, capture)
+        if capture.over and fd != ctl_r and reason is None and exited and os.WIFEXITED(status):
+            reason = "output_limit"
     cpu = usage.ru_utime + usage.ru_stime
     peak = max(peak, usage.ru_maxrss * 1024)
     exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
@@ -1068,6 +1061,18 @@ def _watch(pid: int, start: float, limits: dict[str, Any], iso: Isolation, out_r
     if reason is None:
         reason = _classify(exit_code, sig, cpu, limits, err)
     return _result(reason, exit_code, sig, out, err, wall, cpu, peak), False
+
+
+def _drain(fd: int, capture: _Capture) -> None:
+    """Read what the non-blocking ``fd`` holds now into ``capture``, up to its cap."""
+    while not capture.over:
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            return
+        if not chunk:
+            return
+        capture.feed(chunk)
 
 
 def _reported(pid: int, start: float, out: _Capture, err: _Capture, ctl: _Capture, streams: dict[int, _Capture],
@@ -1091,14 +1096,7 @@ def _reported(pid: int, start: float, out: _Capture, err: _Capture, ctl: _Captur
     except ProcessLookupError:
         pass
     for fd, capture in streams.items():
-        while not capture.over:
-            try:
-                chunk = os.read(fd, 65536)
-            except BlockingIOError:
-                break
-            if not chunk:
-                break
-            capture.feed(chunk)
+        _drain(fd, capture)
     if bytes(ctl.data) != b"ok":
         return _result("sandbox_error", None, None, out, err, wall, cpu, max(peak, hwm),
                        error="sandbox setup failed in the child: " + bytes(ctl.data).decode(errors="replace"))
