@@ -161,6 +161,9 @@ class JudgeDefaults:
     referee_grace_s: float = 0.5
     #: Assertion tests: largest reply (one return value) the solution process may send the referee, MiB.
     reply_cap_mb: int = 64
+    #: Threads of ``judge_many`` per sandbox worker: more than one lets a sample be prepared (extraction, compile
+    #: check, request) while another runs; each worker still runs one program at a time.
+    callers_per_worker: int = 2
 
 
 @dataclass(frozen=True)

@@ -333,7 +333,9 @@ def _judge_stream(by_id: Mapping[str, Problem], samples: Sequence[Sample],
     pool = pool or (SandboxPool(workers) if owned else default_pool())
     try:
         pool.start()
-        with ThreadPoolExecutor(max(1, pool.workers)) as ex:
+        # two callers per sandbox worker: one prepares its next sample while the other's runs (still at most one
+        # program per worker at a time; the pool hands servers out one caller at a time)
+        with ThreadPoolExecutor(max(1, pool.workers) * JUDGE.callers_per_worker) as ex:
             yield from ex.map(lambda s: grade_code(by_id[s.problem_id], s, config, pool, overrides), samples)
     finally:
         if owned:
