@@ -122,6 +122,11 @@ class SandboxDefaults:
         "typing", "math", "re", "collections", "itertools", "functools", "heapq", "bisect", "string",
         "operator", "copy", "fractions", "decimal", "dataclasses", "enum",
     )
+    #: A persistent referee (``sandbox.Referee``, e.g. the judge's test referee) is restarted after this many jobs
+    #: (it runs trusted code only; the restart bounds what one long run can accumulate in it).
+    referee_jobs: int = 1000
+    #: ... or once its resident memory grew this much over its size after its first job, MiB.
+    referee_growth_mb: int = 64
 
 
 @dataclass(frozen=True)
@@ -150,6 +155,9 @@ class JudgeDefaults:
     referee_grace_s: float = 0.5
     #: Assertion tests: largest reply (one return value) the solution process may send the referee, MiB.
     reply_cap_mb: int = 64
+    #: Threads of ``judge_many`` per sandbox worker: more than one lets a sample be prepared (extraction, compile
+    #: check, request) while another runs; each worker still runs one program at a time.
+    callers_per_worker: int = 2
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ legitimate behaviours after them must keep working across the process boundary."
 
 from __future__ import annotations
 
+import secrets
 import sys
 
 import pytest
@@ -207,3 +208,79 @@ LEGIT = [
 def test_legitimate_values_and_objects_cross_the_boundary(pool, problem, code):
     verdict = _judge(pool, problem, code)
     assert verdict.status == "pass", verdict.detail
+
+
+# ---- the persistent referee: one per sandbox worker, a fresh solution process per sample -------------------------
+
+GOOD_INC = "def inc(x):\n    return x + 1\n"
+REWRITER = (  # leaves a background process that keeps writing a correct solution.py into the work dir
+    "import os, time\n"
+    "if os.fork() == 0:\n"
+    "    os.setsid()\n"
+    "    while True:\n"
+    "        try:\n"
+    "            open('solution.py', 'w').write(%r)\n"
+    "        except OSError:\n"
+    "            pass\n"
+    "        time.sleep(0.001)\n"
+    "def inc(x):\n    return 0\n" % GOOD_INC
+)
+
+
+def test_a_sample_cannot_leave_anything_behind_for_the_next_one():
+    with SandboxPool(1) as one:  # one worker: both samples meet the same referee and work dir
+        assert _judge(one, MULTI, REWRITER).status == "wrong"
+        verdict = _judge(one, MULTI, "def inc(x):\n    return x\n")
+        assert verdict.status == "wrong", verdict.detail
+        assert _judge(one, MULTI, GOOD_INC).status == "pass"
+
+
+@pytest.mark.parametrize("attack,status", [
+    ("import os\nos.kill(-1, 9)\n", "pass"),  # reaches nothing: the referee runs under another uid
+    ("import os, signal\nfor p in map(int, filter(str.isdigit, os.listdir('/proc'))):\n"
+     "    try:\n        os.kill(p, signal.SIGSTOP)\n    except OSError:\n        pass\n", "timeout"),  # stops itself
+    ("import ctypes\nctypes.string_at(0)\n", "runtime_error"),  # a segfault while loading
+])
+def test_the_referee_outlives_a_sample_that_attacks_or_crashes(attack, status):
+    with SandboxPool(1) as one:
+        assert _judge(one, MULTI, GOOD_INC).status == "pass"
+        referee = _referee_pid(one)
+        assert _judge(one, MULTI, attack + GOOD_INC).status == status
+        assert _judge(one, MULTI, GOOD_INC).status == "pass"
+        assert _referee_pid(one) == referee
+
+
+def _referee_pid(pool: SandboxPool) -> int:
+    """The pid (inside the sandbox) of the worker's referee: the one process besides pid 1 and the caller."""
+    listing = pool.run("import os\nprint(sorted(int(p) for p in os.listdir('/proc') if p.isdigit()))")
+    pids = [p for p in eval(listing.stdout) if p != 1]  # noqa: S307 - our own program's printed list
+    assert len(pids) == 2, listing
+    return min(pids)  # the referee started before this program
+
+
+MEMORY_SCAN = (  # reads every readable anonymous mapping of its own process, looking for the test's marker
+    "import ctypes, re\n"
+    "def f():\n"
+    "    for line in open('/proc/self/maps'):\n"
+    "        fields = line.split()\n"
+    "        name = fields[5] if len(fields) > 5 else ''\n"
+    "        if not fields[1].startswith('r') or (name and name not in ('[heap]', '[stack]')):\n"
+    "            continue\n"
+    "        lo, hi = (int(x, 16) for x in fields[0].split('-'))\n"
+    "        found = re.search(rb'tf-marker-([0-9a-f]{16})', ctypes.string_at(lo, hi - lo))\n"
+    "        if found:\n"
+    "            return found.group(0).decode()\n"
+    "    return None\n"
+)
+
+
+def test_the_tests_never_enter_the_solution_process():
+    """The job's text goes to the referee before the solution process is forked, through buffers overwritten
+    before any fork: neither its own tests nor another sample's report can be found in the solution's memory."""
+    marker = "tf-marker-" + secrets.token_hex(8)
+    problem = _problem(f"assert f() == {marker!r}", f"x = {marker!r}\nassert x.startswith('tf-') and f() is not None")
+    with SandboxPool(1) as one:
+        first = _judge(one, problem, "def f():\n    return 'nothing'\n")  # its report holds the marker
+        assert first.status == "wrong" and marker in first.detail["tests"][0]["error"]
+        verdict = _judge(one, problem, MEMORY_SCAN)
+        assert verdict.status == "wrong", verdict.detail

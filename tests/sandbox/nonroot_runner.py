@@ -1,8 +1,8 @@
 """Runs the hostile corpus through a SandboxPool as an unprivileged user (started by test_nonroot.py).
 
 Standard library + thinkforge's sandbox only (the system interpreter runs it, without the test's venv).
-Usage: nonroot_runner.py CANARY PRIVATE PORT RO_DIR; prints one JSON object: layers, probe, and per case
-status/stdout/stderr tails and peak memory.
+Usage: nonroot_runner.py CANARY PRIVATE PORT RO_DIR; prints one JSON object: layers, probe, per case
+status/stdout/stderr tails and peak memory, and three referee jobs (started afresh per job on this path).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import os
 import sys
 
 from hostile_corpus import CASES, DANGEROUS, PROBE, fill, isolated
+from referee_program import ECHO, REFEREE
 from thinkforge.defaults import SANDBOX
 from thinkforge.sandbox import Limits, SandboxPool
 
@@ -40,6 +41,8 @@ def main() -> None:
             out["cases"][name] = {"status": r.status, "stdout": r.stdout[-2000:], "stderr": r.stderr[-2000:],
                                   "peak_memory_mb": r.peak_memory_mb}
         out["alive"] = pool.run("print('alive')").stdout
+        jobs = [pool.run(program, referee=REFEREE, referee_input="q") for program in (ECHO, "import os\nos.kill(-1, 9)", ECHO)]
+        out["referee"] = [[j.status, j.referee_output and json.loads(j.referee_output)["answer"]] for j in jobs]
     print(json.dumps(out))
 
 

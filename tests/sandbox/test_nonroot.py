@@ -115,3 +115,10 @@ def test_every_case_is_contained_from_the_outside(outcome):
     assert report["cases"]["kill_minus_one"]["stdout"] == "survived\n"
     assert report["cases"]["kill_parent"]["stdout"] == "still here\n"  # the server outlived the attempt
     assert "Read-only file system" in report["cases"]["overwrite_host_file"]["stderr"]
+
+
+def test_referee_jobs_work_without_the_uid_drop(outcome):
+    """No second uid here: the referee is started for each job and killed with it, never shared. A program can
+    kill its own job's referee (same uid): that job is a sandbox_error, never a report; the next one is clean."""
+    report = json.loads(outcome["run"].stdout)
+    assert report["referee"] == [["ok", "echo:q\n"], ["sandbox_error", None], ["ok", "echo:q\n"]], report["referee"]

@@ -7,9 +7,9 @@ what is active on this host.
 """
 
 from thinkforge.sandbox.pool import SandboxPool, SandboxUnavailableError, check_layers, run_program
-from thinkforge.sandbox.types import LAYERS, LayerReport, Limits, Program, RunResult
+from thinkforge.sandbox.types import LAYERS, LayerReport, Limits, Program, Referee, RunResult
 
 __all__ = [
-    "LAYERS", "LayerReport", "Limits", "Program", "RunResult", "SandboxPool", "SandboxUnavailableError",
+    "LAYERS", "LayerReport", "Limits", "Program", "Referee", "RunResult", "SandboxPool", "SandboxUnavailableError",
     "check_layers", "run_program",
 ]

@@ -22,12 +22,14 @@ else in the namespace (``kill(-1)`` from pid 1).
 from __future__ import annotations
 
 import builtins
+import fcntl
 import gc
 import json
 import os
 import resource
 import select
 import signal
+import socket
 import stat
 import struct
 import sys
@@ -47,6 +49,8 @@ else:
     from thinkforge.sandbox import _linux
 
 _SETUP_FAILED = 125
+#: The program's ends of the referee channel: it reads the referee's requests on 4 and writes replies on 5.
+REFEREE_FDS = (4, 5)
 _WORK_ROOT = "/sandbox"
 _WORK_DIR = "/sandbox/run"
 _STDIN_DIR = "/.stdin"
@@ -59,6 +63,27 @@ _PYTHON_SIGNALS = {signal.SIGPIPE: signal.SIG_IGN, signal.SIGXFSZ: signal.SIG_IG
 
 
 # ---- protocol ------------------------------------------------------------------------------------------------
+
+def _read_into(fd: int, buf: bytearray) -> None:
+    """Fill ``buf`` from ``fd`` (no intermediate copies: it may hold test data, see ``_scrub``)."""
+    view = memoryview(buf)
+    while view:
+        n = os.readv(fd, [view])
+        if not n:
+            raise EOFError
+        view = view[n:]
+
+
+def _write_all(fd: int, *buffers: bytes | bytearray) -> None:
+    views = [memoryview(b) for b in buffers if b]
+    while views:
+        n = os.writev(fd, views)
+        while views and n >= len(views[0]):
+            n -= len(views[0])
+            views.pop(0)
+        if views:
+            views[0] = views[0][n:]
+
 
 def _read_exact(fd: int, n: int) -> bytes:
     chunks = []
@@ -76,11 +101,10 @@ def _recv(fd: int) -> dict[str, Any]:
     return json.loads(_read_exact(fd, size))
 
 
-def _send(fd: int, obj: dict[str, Any]) -> None:
+def _send(fd: int, obj: dict[str, Any], tail: bytearray | None = None) -> None:
+    """One message; ``tail`` (a referee's report, announced as ``referee_output_bytes``) follows it raw."""
     data = json.dumps(obj).encode()
-    data = struct.pack(">I", len(data)) + data
-    while data:
-        data = data[os.write(fd, data):]
+    _write_all(fd, struct.pack(">I", len(data)) + data, tail or b"")
 
 
 # ---- isolation at start-up -----------------------------------------------------------------------------------
@@ -294,9 +318,9 @@ def _drop_uid(uid: int) -> None:
     os.setresuid(uid, uid, uid)
 
 
-def _rlimits(limits: dict[str, Any]) -> None:
+def _rlimits(limits: dict[str, Any], cpu_limited: bool = True) -> None:
     mem = int(limits["memory_mb"]) * 1024 * 1024
-    cpu = int(limits["cpu_s"]) + 1
+    cpu = int(limits["cpu_s"]) + 1 if cpu_limited else resource.RLIM_INFINITY
     for res, value in (
         (resource.RLIMIT_AS, mem),
         (resource.RLIMIT_CPU, cpu),
@@ -319,18 +343,28 @@ def _install_seccomp(iso: Isolation) -> None:
     iso.layers["seccomp"] = iso.layers["no_new_privs"] = reason
 
 
+def _install_fds(targets: dict[int, int], keep_below: int, max_fd: int) -> None:
+    """Make each ``targets[n]`` descriptor fd ``n`` and close every other one from 3 up to ``max_fd``."""
+    low = max(targets) + 1  # sources below it are first moved above it, so that no dup2 clobbers one
+    moved = {n: (src if src >= low else fcntl.fcntl(src, fcntl.F_DUPFD, low)) for n, src in targets.items()}
+    for n, src in moved.items():
+        os.dup2(src, n)
+    os.closerange(keep_below, max_fd)
+
+
 def _child(req: dict[str, Any], iso: Isolation, stdin_fd: int, out_w: int, err_w: int, ctl_w: int,
-           code_obj: types.CodeType | None) -> None:
-    """Confine this forked process and run the program; never returns."""
+           code_obj: types.CodeType | None, channel: tuple[int, int] | None = None,
+           prepared: types.ModuleType | None = None) -> None:
+    """Confine this forked process and run the program; never returns. ``channel``: the pipe ends of a referee
+    (requests in, replies out) that the program gets as fds 4 and 5 (``REFEREE_FDS``)."""
     ctl = ctl_w
     try:
         os.setsid()
-        os.dup2(stdin_fd, 0)
-        os.dup2(out_w, 1)
-        os.dup2(err_w, 2)
-        os.dup2(ctl_w, 3)
+        fds = {0: stdin_fd, 1: out_w, 2: err_w, 3: ctl_w}
+        if channel is not None:
+            fds.update(zip(REFEREE_FDS, channel))
+        _install_fds(fds, max(fds) + 1, int(req["limits"]["max_open_files"]) + 1024)
         ctl = 3
-        os.closerange(4, int(req["limits"]["max_open_files"]) + 1024)
         if req["mode"] == "exec":  # the server already holds python mode's dispositions (_PYTHON_SIGNALS)
             for sig in (signal.SIGPIPE, signal.SIGXFSZ):
                 signal.signal(sig, signal.SIG_DFL)
@@ -357,7 +391,7 @@ def _child(req: dict[str, Any], iso: Isolation, stdin_fd: int, out_w: int, err_w
         except OSError as exc:
             os.write(2, f"exec {req['argv'][0]}: {exc}\n".encode())
             os._exit(127)
-    os._exit(_run_python(req, iso, code_obj))
+    os._exit(_run_python(req, iso, code_obj, prepared=prepared))
 
 
 class _CodeCache:
@@ -384,19 +418,82 @@ class _CodeCache:
 _code_cache = _CodeCache()
 
 
-def _run_python(req: dict[str, Any], iso: Isolation, code_obj: types.CodeType | None = None) -> int:
-    """Execute Python source in this (already confined) process like ``python main.py`` would."""
-    work = _work_dir(iso)
+class _Prepared:
+    """Trusted programs whose top level already ran in this server (``entry`` requests), by path and text."""
+
+    def __init__(self) -> None:
+        self.modules: dict[tuple[str, str], types.ModuleType] = {}
+
+    def get(self, req: dict[str, Any], path: str, code_obj: types.CodeType) -> types.ModuleType:
+        key = (path, req["code"])
+        module = self.modules.get(key)
+        if module is None:
+            module = types.ModuleType("__prepared__")  # a main guard does not fire here
+            module.__file__ = path
+            module.__builtins__ = builtins  # type: ignore[attr-defined]
+            exec(code_obj, module.__dict__)
+            module.__name__ = "__main__"
+            while self.modules and len(self.modules) >= max(1, _code_cache.capacity):
+                self.modules.pop(next(iter(self.modules)))
+            self.modules[key] = module
+            gc.freeze()  # like the rest of the server: forked children need not copy pages for GC headers
+        return module
+
+
+_prepared = _Prepared()
+
+
+class _Texts:
+    """Trusted texts (precompiled programs, referees) kept by digest, so that a client sends each one once: a
+    request may carry ``code_digest`` (and ``referee.digest``) with the text left out (None)."""
+
+    def __init__(self) -> None:
+        self.by_digest: dict[str, str] = {}
+        self.capacity = 16
+
+    def resolve(self, req: dict[str, Any]) -> bool:
+        """Fill in the texts a request left out; False when one is unknown here (the client then resends it)."""
+        for holder, text_key, digest_key in ((req, "code", "code_digest"), (req.get("referee"), "code", "digest")):
+            if not holder or not holder.get(digest_key):
+                continue
+            digest = holder[digest_key]
+            if holder.get(text_key) is None:
+                if digest not in self.by_digest:
+                    return False
+                holder[text_key] = self.by_digest[digest]
+            elif digest not in self.by_digest:
+                while len(self.by_digest) >= self.capacity:
+                    self.by_digest.pop(next(iter(self.by_digest)))
+                self.by_digest[digest] = holder[text_key]
+            else:  # the very same str object each time: cached hashes, cheap cache keys
+                holder[text_key] = self.by_digest[digest]
+        return True
+
+
+_texts = _Texts()
+
+
+def _run_python(req: dict[str, Any], iso: Isolation, code_obj: types.CodeType | None = None,
+                work: str | None = None, prepared: types.ModuleType | None = None) -> int:
+    """Execute Python source in this (already confined) process like ``python main.py`` would (from ``work``,
+    by default the work dir, which then heads ``sys.path``; a referee runs from ``/`` with no path added).
+    A ``prepared`` module (``entry`` requests) is not run again: its entry function is called."""
     sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__ = _STDIO
     sys.argv = [req["filename"], *req.get("args", [])]
-    sys.path[0:0] = [work]
-    main = types.ModuleType("__main__")
-    main.__file__ = f"{work}/{req['filename']}"
-    main.__builtins__ = builtins  # type: ignore[attr-defined]
+    if work is None:
+        work = _work_dir(iso)
+        sys.path[0:0] = [work]
+    main = prepared or types.ModuleType("__main__")
+    if prepared is None:
+        main.__file__ = f"{work.rstrip('/')}/{req['filename']}"
+        main.__builtins__ = builtins  # type: ignore[attr-defined]
     sys.modules["__main__"] = main
     code = 0
     try:
-        exec(code_obj or compile(req["code"], main.__file__, "exec"), main.__dict__)
+        if prepared is not None:
+            prepared.__dict__[req["entry"]]()
+        else:
+            exec(code_obj or compile(req["code"], main.__file__, "exec"), main.__dict__)
     except SystemExit as exc:
         if exc.code is None:
             code = 0
@@ -533,6 +630,7 @@ class _ServerState:
     """Mutable server-wide state kept between executions."""
 
     work_clean = False  # the work dir exists and is empty (the previous execution cleaned it)
+    jobs = 0  # referee jobs handed out (each report must name its job)
 
 
 _state = _ServerState()
@@ -589,7 +687,217 @@ def _write_files(work: str, files: dict[str, str], uid: int) -> None:
             os.close(fd)
 
 
-def _execute(req: dict[str, Any], iso: Isolation) -> dict[str, Any]:
+# ---- the referee: a trusted program kept beside the executions -----------------------------------------------
+
+class _Referee:
+    """A running referee: a trusted program forked from this server, confined like an execution but under a uid
+    of its own, fed one job per execution over an AF_UNIX socket (the job's text plus the two pipe ends that
+    lead to the execution's ``REFEREE_FDS``). Kept between executions where it is safe (see ``_persistent``)."""
+
+    def __init__(self, key: tuple[str, str, int], pid: int, sock: socket.socket) -> None:
+        self.key, self.pid, self.sock = key, pid, sock
+        self.jobs = 0
+        self.base_rss: int | None = None
+        self.alive = True
+
+    def stop(self) -> None:
+        """Kill and reap it (a no-op when it is already gone)."""
+        if self.alive:
+            self.alive = False
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+        self.sock.close()
+
+
+_referee: _Referee | None = None
+
+
+def _persistent(iso: Isolation) -> bool:
+    """A referee may outlive an execution only where no process of the execution can signal it (a uid of its own)
+    and the server can kill every process of the execution but the referee (pid 1 of a private pid namespace)."""
+    return (iso.pid_ns and os.getpid() == 1 and iso.layers.get("uid_drop") is None
+            and iso.cfg.get("referee_uid") not in (None, iso.cfg["uid"]))
+
+
+def _referee_for(spec: dict[str, Any], iso: Isolation, limits: dict[str, Any]) -> _Referee:
+    """The running referee for ``spec`` (one per server: another program or memory limit replaces it)."""
+    global _referee
+    key = (spec["filename"], spec["code"], int(limits["memory_mb"]))
+    if _referee is not None and (_referee.key != key or not _referee.alive):
+        _referee.stop()
+        _referee = None
+    if _referee is None:
+        _referee = _spawn_referee(key, spec, iso, limits)
+    return _referee
+
+
+def _spawn_referee(key: tuple[str, str, int], spec: dict[str, Any], iso: Isolation,
+                   limits: dict[str, Any]) -> _Referee:
+    path = "/" + spec["filename"]
+    code_obj = _code_cache.get(spec, path)
+    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            sock_fd = theirs.detach()  # plain fds from here on: no socket object may close a reused number
+            mine.detach()
+            os.setsid()
+            null = os.open(os.devnull, os.O_RDWR)
+            _install_fds({0: null, 1: null, 2: null, 3: sock_fd}, 4, int(limits["max_open_files"]) + 1024)
+            _rlimits(limits, cpu_limited=False)  # it lives on: the server's deadline bounds each job instead
+            if iso.layers.get("uid_drop") is None:
+                _drop_uid(iso.cfg.get("referee_uid") or iso.cfg["uid"])
+            if iso.set_nondumpable:
+                _linux.prctl(_linux.PR_SET_DUMPABLE, 0)
+            _linux.prctl(_linux.PR_SET_PDEATHSIG, signal.SIGKILL)
+            os.chdir("/")
+        except BaseException:  # noqa: BLE001 - the job then finds no referee: sandbox_error
+            os._exit(_SETUP_FAILED)
+        os._exit(_run_python(spec, iso, code_obj, work="/"))
+    theirs.close()
+    mine.settimeout(float(limits["timeout_s"]) + 1.0)  # bounds sending a job to a referee that stopped reading
+    return _Referee(key, pid, mine)
+
+
+#: Header of a job (carrying the two pipe ends) and of its report: body length, job number.
+_JOB_HEAD = struct.Struct(">IQ")
+
+
+def _send_job(referee: _Referee, text: bytearray, fds: list[int], job: int) -> bool:
+    """Hand the referee one job: its header carrying the two pipe ends, then the text. False: it is gone."""
+    try:
+        socket.send_fds(referee.sock, [_JOB_HEAD.pack(len(text), job)], fds)
+        referee.sock.sendall(memoryview(text))
+    except OSError:
+        return False
+    return True
+
+
+class _Report:
+    """The referee's report on one job, read as it arrives into buffers of its exact size (so that no copy is
+    left behind in this server's memory, which the next program inherits: see ``_scrub``). A report for
+    another job, or larger than ``cap``, is refused (``bad``)."""
+
+    def __init__(self, cap: int, grace_s: float, job: int) -> None:
+        self.cap, self.grace_s, self.job = cap, grace_s, job  # grace: how long it may take once stopped
+        self.head = bytearray(_JOB_HEAD.size)
+        self.body: bytearray | None = None
+        self.got = 0
+        self.eof = False
+        self.bad = False
+
+    def read_from(self, sock: socket.socket) -> None:
+        """One read from the referee's socket (what is there, up to what is missing)."""
+        if self.done:
+            return
+        target = self.head if self.body is None else self.body
+        try:
+            n = sock.recv_into(memoryview(target)[self.got:])
+        except BlockingIOError:
+            return
+        except OSError:
+            n = 0
+        if n == 0:
+            self.eof = True
+            return
+        self.got += n
+        if self.body is None and self.got == len(self.head):
+            size, job = _JOB_HEAD.unpack(self.head)
+            if job != self.job or size > self.cap:
+                self.bad = True
+                return
+            self.body, self.got = bytearray(size), 0
+
+    @property
+    def complete(self) -> bool:
+        return self.body is not None and self.got == len(self.body)
+
+    @property
+    def done(self) -> bool:
+        return self.eof or self.bad or self.complete
+
+
+def _scrub(buf: bytearray | None) -> None:
+    """Overwrite a buffer that held test data (a job's text, a report) before the next program is forked."""
+    if buf:
+        buf[:] = bytes(len(buf))
+
+
+def _await_report(referee: _Referee, report: _Report, seconds: float) -> None:
+    """Read the rest of the referee's report for up to ``seconds`` (its execution is gone: it should be quick)."""
+    end = time.monotonic() + seconds
+    poller = select.poll()
+    poller.register(referee.sock.fileno(), select.POLLIN)
+    while not report.done:
+        left = end - time.monotonic()
+        if left <= 0 or not poller.poll(left * 1000):
+            return
+        report.read_from(referee.sock)
+
+
+def _kill_execution(iso: Isolation, keep: int) -> bool:
+    """Kill and reap every process of the execution, sparing pid 1 and the referee ``keep``; False when some
+    process would not go (the caller then kills everything). The first strike is ``kill(-1)`` made with the
+    execution's uid as effective uid: it reaches exactly that uid's processes, atomically even against a fork
+    bomb, never the referee (a uid of its own); stragglers are then killed one by one."""
+    os.setresuid(-1, iso.cfg["uid"], -1)
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except OSError:
+        pass
+    finally:
+        os.setresuid(-1, 0, -1)
+    end = time.monotonic() + 2.0
+    while True:
+        _reap_all()
+        left = [int(n) for n in os.listdir("/proc") if n.isdigit() and int(n) not in (1, keep)]
+        if not left:
+            return True
+        if time.monotonic() > end:
+            return False
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.0002)
+
+
+def _reap_all() -> None:
+    """Reap every finished child without waiting; notes when the referee itself is among them."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        if _referee is not None and pid == _referee.pid:
+            _referee.alive = False
+
+
+def _recycle(referee: _Referee, iso: Isolation) -> None:
+    """After a job: keep a persistent referee unless it ended, ran its quota of jobs or grew; else stop it."""
+    global _referee
+    referee.jobs += 1
+    rss = _memory_bytes([referee.pid]) if referee.alive else 0
+    if referee.base_rss is None:
+        referee.base_rss = rss
+    grown = rss - referee.base_rss > int(iso.cfg.get("referee_growth_mb", 64)) * 1024 * 1024
+    if not (_persistent(iso) and referee.alive) or grown or referee.jobs >= int(iso.cfg.get("referee_jobs", 1000)):
+        referee.stop()
+        if _referee is referee:
+            _referee = None
+
+
+# ---- one execution -------------------------------------------------------------------------------------------
+
+def _execute(req: dict[str, Any], iso: Isolation, job_text: bytearray | None = None) -> tuple[dict[str, Any], Any]:
+    """Run one request; return its result and, when the result could be sent before the execution's processes
+    were stopped (a referee's complete report), the clean-up to run right after sending it (else None)."""
     limits = req["limits"]
     work = _work_dir(iso)
     if not _state.work_clean:  # first use, or an earlier execution failed before it cleaned up
@@ -603,35 +911,68 @@ def _execute(req: dict[str, Any], iso: Isolation) -> dict[str, Any]:
     if req["mode"] == "python":
         files[req["filename"]] = req["code"]
     _write_files(work, files, uid)
+    code_obj = _code_cache.get(req, f"{work}/{req['filename']}") if req.get("precompile") else None
+    prepared = None
+    if req.get("entry") and code_obj is not None:
+        prepared = _prepared.get(req, f"{work}/{req['filename']}", code_obj)
+    referee = _referee_for(req["referee"], iso, limits) if req.get("referee") else None
+    channel = report = None
+    if referee is not None:  # the job goes out before the fork: the program never holds its text in memory
+        to_prog_r, to_prog_w = os.pipe()
+        from_prog_r, from_prog_w = os.pipe()
+        channel = (to_prog_r, from_prog_w)
+        _state.jobs += 1
+        report = _Report(int(limits["max_output_bytes"]), float(req["referee"].get("grace_s", 1.0)), _state.jobs)
+        if not _send_job(referee, job_text or bytearray(), [to_prog_w, from_prog_r], _state.jobs):
+            report.eof = True
+        _scrub(job_text)
+        os.close(to_prog_w)
+        os.close(from_prog_r)
     stdin_fd = _stdin_file(iso, req.get("stdin", "").encode("utf-8", "surrogateescape"))
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     ctl_r, ctl_w = os.pipe()
-    code_obj = _code_cache.get(req, f"{work}/{req['filename']}") if req.get("precompile") else None
     start = time.monotonic()
     pid = os.fork()
     if pid == 0:
-        _child(req, iso, stdin_fd, out_w, err_w, ctl_w, code_obj)
-    for fd in (stdin_fd, out_w, err_w, ctl_w):
+        _child(req, iso, stdin_fd, out_w, err_w, ctl_w, code_obj, channel, prepared)
+    for fd in (stdin_fd, out_w, err_w, ctl_w, *(channel or ())):
         os.close(fd)
     for fd in (out_r, err_r, ctl_r):
         os.set_blocking(fd, False)
-    result = _watch(pid, start, limits, iso, out_r, err_r, ctl_r)
-    for fd in (out_r, err_r, ctl_r):
-        os.close(fd)
-    _clear_dir(work)
-    if iso.pid_ns:
-        _clear_dir("/tmp")
-        _clear_dir("/dev/shm")
-    try:  # verified empty (a file _clear_dir could not remove makes the next execution clear again)
-        _state.work_clean = not os.listdir(work)
-    except OSError:
-        _state.work_clean = False
-    return result
+    result, reported = _watch(pid, start, limits, iso, out_r, err_r, ctl_r, referee, report)
+
+    def finish() -> None:
+        if reported and referee is not None and report is not None:  # the child is killed but not yet reaped
+            os.wait4(pid, 0)
+            _end_with_referee(iso, pid, referee, report)
+        if report is not None and not report.complete:  # a partial report is never sent: overwrite it here
+            _scrub(report.body)
+        for fd in (out_r, err_r, ctl_r):
+            os.close(fd)
+        if referee is not None:
+            _recycle(referee, iso)
+        _clear_dir(work)
+        if iso.pid_ns:
+            _clear_dir("/tmp")
+            _clear_dir("/dev/shm")
+        try:  # verified empty (a file _clear_dir could not remove makes the next execution clear again)
+            _state.work_clean = not os.listdir(work)
+        except OSError:
+            _state.work_clean = False
+
+    if reported:
+        return result, finish
+    finish()
+    return result, None
 
 
 def _watch(pid: int, start: float, limits: dict[str, Any], iso: Isolation, out_r: int, err_r: int,
-           ctl_r: int) -> dict[str, Any]:
+           ctl_r: int, referee: _Referee | None = None,
+           report: _Report | None = None) -> tuple[dict[str, Any], bool]:
+    """Watch one execution until it ends: the child's exit, or with a referee, the referee's complete report.
+    Returns the result and whether it was built at the report, before the execution's processes are stopped
+    (the child is then killed but not reaped: the caller stops everything after sending the result)."""
     cap = int(limits["max_output_bytes"])
     out, err, ctl = _Capture(cap), _Capture(cap), _Capture(4096)
     mem_cap = int(limits["memory_mb"]) * 1024 * 1024
@@ -642,11 +983,16 @@ def _watch(pid: int, start: float, limits: dict[str, Any], iso: Isolation, out_r
     streams = {out_r: out, err_r: err, ctl_r: ctl}
     for fd in (out_r, err_r, pidfd):  # ctl (at most ~1 KB) is read once the child is gone: one wake-up less
         poller.register(fd, select.POLLIN)
+    ref_fd = -1
+    if referee is not None and report is not None and not report.done:
+        ref_fd = referee.sock.fileno()
+        poller.register(ref_fd, select.POLLIN)
     reason = None
     peak = 0
     next_check = start + interval
     exited = False
-    while not exited and reason is None:
+    finished = report.done if report is not None else False
+    while not finished and reason is None:
         now = time.monotonic()
         if now >= deadline:
             reason = "timeout"
@@ -662,6 +1008,12 @@ def _watch(pid: int, start: float, limits: dict[str, Any], iso: Isolation, out_r
         for fd, _ in poller.poll(wait_ms):
             if fd == pidfd:
                 exited = True
+                poller.unregister(pidfd)
+                finished = finished or report is None  # with a referee, its report ends the execution
+                continue
+            if fd == ref_fd:
+                report.read_from(referee.sock)  # type: ignore[union-attr]
+                finished = report.done  # type: ignore[union-attr]
                 continue
             try:
                 chunk = os.read(fd, 65536)
@@ -674,6 +1026,9 @@ def _watch(pid: int, start: float, limits: dict[str, Any], iso: Isolation, out_r
             if streams[fd].over and fd != ctl_r:
                 reason = "output_limit"
     os.close(pidfd)
+    if (report is not None and referee is not None and reason is None and report.complete
+            and referee.alive and _persistent(iso)):
+        return _reported(pid, start, out, err, ctl, streams, peak, report.body), True
     if not exited:
         try:
             os.kill(pid, signal.SIGKILL)
@@ -681,20 +1036,14 @@ def _watch(pid: int, start: float, limits: dict[str, Any], iso: Isolation, out_r
             pass
     _, status, usage = os.wait4(pid, 0)
     wall = time.monotonic() - start
-    _kill_all(iso, pid)
+    if referee is not None and report is not None:
+        _end_with_referee(iso, pid, referee, report)
+    else:
+        _kill_spare_referee(iso, pid)
     for fd, capture in streams.items():  # every writer is dead now: read what is left, up to the caps
-        while True:
-            try:
-                chunk = os.read(fd, 65536)
-            except BlockingIOError:
-                break
-            if not chunk:
-                break
-            capture.feed(chunk)
-            if capture.over and fd != ctl_r and reason is None and exited and os.WIFEXITED(status):
-                reason = "output_limit"
-            if capture.over:
-                break
+        _drain(fd, capture)
+        if capture.over and fd != ctl_r and reason is None and exited and os.WIFEXITED(status):
+            reason = "output_limit"
     cpu = usage.ru_utime + usage.ru_stime
     peak = max(peak, usage.ru_maxrss * 1024)
     exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
@@ -702,10 +1051,95 @@ def _watch(pid: int, start: float, limits: dict[str, Any], iso: Isolation, out_r
     setup = bytes(ctl.data)
     if setup != b"ok":
         return _result("sandbox_error", exit_code, sig, out, err, wall, cpu, peak,
-                       error="sandbox setup failed in the child: " + setup.decode(errors="replace"))
+                       error="sandbox setup failed in the child: " + setup.decode(errors="replace")), False
+    if report is not None:
+        if reason is None and not report.complete:
+            return _result("sandbox_error", exit_code, sig, out, err, wall, cpu, peak,
+                           error="the referee ended without a complete report"), False
+        return _result(reason or "ok", exit_code, sig, out, err, wall, cpu, peak,
+                       report=report.body if report.complete else None), False
     if reason is None:
         reason = _classify(exit_code, sig, cpu, limits, err)
-    return _result(reason, exit_code, sig, out, err, wall, cpu, peak)
+    return _result(reason, exit_code, sig, out, err, wall, cpu, peak), False
+
+
+def _drain(fd: int, capture: _Capture) -> None:
+    """Read what the non-blocking ``fd`` holds now into ``capture``, up to its cap."""
+    while not capture.over:
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            return
+        if not chunk:
+            return
+        capture.feed(chunk)
+
+
+def _reported(pid: int, start: float, out: _Capture, err: _Capture, ctl: _Capture, streams: dict[int, _Capture],
+              peak: int, body: bytearray | None) -> dict[str, Any]:
+    """The result of an execution that ends with its referee's report, built before anything is reaped: the
+    program's CPU time and peak memory so far come from /proc, its output is what its pipes hold now, and it is
+    killed here (its exit status is not waited for: ``exit_code`` and ``signal`` are None)."""
+    wall = time.monotonic() - start
+    cpu, hwm = 0.0, 0
+    try:
+        with open(f"/proc/{pid}/schedstat", "rb") as fh:
+            cpu = int(fh.read().split()[0]) / 1e9
+        with open(f"/proc/{pid}/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"VmHWM:"):
+                    hwm = int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    for fd, capture in streams.items():
+        _drain(fd, capture)
+    if bytes(ctl.data) != b"ok":
+        return _result("sandbox_error", None, None, out, err, wall, cpu, max(peak, hwm),
+                       error="sandbox setup failed in the child: " + bytes(ctl.data).decode(errors="replace"))
+    return _result("ok", None, None, out, err, wall, cpu, max(peak, hwm), report=body)
+
+
+def _end_with_referee(iso: Isolation, child: int, referee: _Referee, report: _Report) -> None:
+    """Stop every process of the execution; then, when the execution was stopped before the referee reported,
+    give the referee a moment to report on what it saw (it now reads end-of-file), else stop it too."""
+    global _referee
+    if _persistent(iso):
+        _kill_spare_referee(iso, child)
+    if not report.done and referee.alive:
+        _await_report(referee, report, report.grace_s)
+    if not report.complete or not _persistent(iso):  # unfinished, ended, refused, or not to be kept
+        referee.stop()
+        if _referee is referee:
+            _referee = None
+        _kill_all(iso, child)
+
+
+def _stop_everything(iso: Isolation) -> None:
+    """The fallback when a clean-up failed: kill every process in the sandbox (the referee too: it is started
+    afresh for the next job) and have the next execution wipe the work dir first."""
+    global _referee
+    if _referee is not None:
+        _referee.stop()
+        _referee = None
+    _kill_all(iso, 0)
+    _state.work_clean = False
+
+
+def _kill_spare_referee(iso: Isolation, child: int) -> None:
+    """Kill and reap every process of the execution; a persistent referee survives (when that fails, it goes
+    too and is started afresh for the next job)."""
+    global _referee
+    if _referee is None or not _referee.alive or not _persistent(iso):
+        _kill_all(iso, child)
+        return
+    if not _kill_execution(iso, _referee.pid):
+        _referee.stop()
+        _referee = None
+        _kill_all(iso, child)
 
 
 def _classify(exit_code: int | None, sig: int | None, cpu: float, limits: dict[str, Any], err: _Capture) -> str:
@@ -722,12 +1156,14 @@ def _classify(exit_code: int | None, sig: int | None, cpu: float, limits: dict[s
 
 
 def _result(status: str, exit_code: int | None, sig: int | None, out: _Capture, err: _Capture, wall: float,
-            cpu: float, peak: int, error: str | None = None) -> dict[str, Any]:
+            cpu: float, peak: int, error: str | None = None, report: bytearray | None = None) -> dict[str, Any]:
+    """The response; a referee's report travels after it, raw (``_report`` is taken out before sending)."""
     return {
         "status": status, "exit_code": exit_code, "signal": sig,
         "stdout": bytes(out.data).decode("utf-8", "replace"), "stderr": bytes(err.data).decode("utf-8", "replace"),
         "stdout_truncated": out.over, "stderr_truncated": err.over,
         "wall_s": wall, "cpu_s": cpu, "peak_memory_mb": peak / (1024 * 1024), "error": error,
+        "referee_output_bytes": None if report is None else len(report), "_report": report,
     }
 
 
@@ -753,6 +1189,7 @@ def main() -> None:
             pass
     _install_clean_env(iso)
     _code_cache.capacity = int(cfg.get("code_cache_entries", 0))
+    _texts.capacity = max(2, _code_cache.capacity)
     for sig, handler in _PYTHON_SIGNALS.items():  # inherited by every child: python mode need not reset them
         signal.signal(sig, handler)
     global _STDIO
@@ -764,14 +1201,32 @@ def main() -> None:
     while True:
         try:
             req = _recv(proto_in)
+            # a referee's job text follows the request raw, into a buffer scrubbed before any fork
+            job_text = bytearray(int((req.get("referee") or {}).get("input_bytes") or 0))
+            _read_into(proto_in, job_text)
         except EOFError:
             os._exit(0)
+        cleanup = None
         try:
-            resp = _execute(req, iso)
+            if _texts.resolve(req):
+                resp, cleanup = _execute(req, iso, job_text)
+            else:
+                resp = {"status": "sandbox_error", "unknown_text": True, "error": "a trusted text this server never got"}
         except Exception as exc:  # noqa: BLE001 - one broken request must not end the server
             resp = {"status": "sandbox_error", "error": f"{type(exc).__name__}: {exc}",
                     "trace": traceback.format_exc()}
-        _send(proto_out, resp)
+            if req.get("referee"):  # a job may be under way: nothing of it may outlive this request
+                _stop_everything(iso)
+        finally:
+            _scrub(job_text)
+        report = resp.pop("_report", None)
+        _send(proto_out, resp, report)
+        _scrub(report)
+        if cleanup is not None:  # the execution's processes are stopped before the next request is read
+            try:
+                cleanup()
+            except Exception:  # noqa: BLE001 - then everything goes, the referee included
+                _stop_everything(iso)
 
 
 if __name__ == "__main__":

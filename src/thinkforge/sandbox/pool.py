@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import json
 import logging
 import os
@@ -20,7 +21,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from thinkforge.defaults import SANDBOX, SandboxDefaults
 from thinkforge.errors import ThinkforgeError
-from thinkforge.sandbox.types import LayerReport, Limits, Program, RunResult
+from thinkforge.sandbox.types import LayerReport, Limits, Program, Referee, RunResult
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +63,14 @@ class _Server:
     def __init__(self, defaults: SandboxDefaults, namespaces: bool) -> None:
         self.fallback_dir = tempfile.mkdtemp(prefix="thinkforge-sandbox-")
         self.uid = _next_uid(defaults)
+        self.referee_uid = _next_uid(defaults)
+        while self.referee_uid == self.uid:
+            self.referee_uid = _next_uid(defaults)
         cfg = {
             "uid": self.uid,
+            "referee_uid": self.referee_uid,
+            "referee_jobs": defaults.referee_jobs,
+            "referee_growth_mb": defaults.referee_growth_mb,
             "tmpfs_mb": defaults.tmpfs_mb,
             "stdin_max_mb": defaults.stdin_max_mb,
             "ro_paths": [*defaults.ro_paths, *_python_paths()],
@@ -72,6 +79,7 @@ class _Server:
             "namespaces": namespaces,
             "fallback_work_root": self.fallback_dir,
         }
+        self.known: set[str] = set()  # digests of the trusted texts this server holds (sent once)
         self.proc = subprocess.Popen(
             [sys.executable, "-I", _SERVER_SCRIPT, json.dumps(cfg)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env={}, cwd="/", close_fds=True,
@@ -95,7 +103,16 @@ class _Server:
         if head is None:
             return None
         body = self._read(struct.unpack(">I", head)[0], timeout)
-        return None if body is None else json.loads(body)
+        if body is None:
+            return None
+        answer = json.loads(body)
+        size = answer.get("referee_output_bytes") if isinstance(answer, dict) else None
+        if size is not None:  # a referee's report follows the answer raw
+            report = self._read(int(size), timeout)
+            if report is None:
+                return None
+            answer["referee_output"] = report.decode("utf-8", "replace")
+        return answer
 
     def _read(self, n: int, timeout: float) -> bytes | None:
         """``n`` bytes from the server, or None when it closed its end or ``timeout`` seconds passed."""
@@ -112,10 +129,34 @@ class _Server:
         return bytes(buf)
 
     def request(self, req: dict[str, Any], timeout: float) -> dict[str, Any] | None:
-        """Send one request; return the answer, or None when the server died or hung (it is then closed)."""
+        """Send one request; return the answer, or None when the server died or hung (it is then closed).
+        Trusted texts the server already holds travel as their digest only."""
+        sent = self._texts_left_out(req)
+        answer = self._exchange(sent, timeout)
+        if answer is not None and answer.get("unknown_text"):  # the server dropped one: send everything
+            self.known.clear()
+            answer = self._exchange(req, timeout)
+        if answer is not None:
+            self.known.update(d for d in (req.get("code_digest"), (req.get("referee") or {}).get("digest")) if d)
+        return answer
+
+    def _texts_left_out(self, req: dict[str, Any]) -> dict[str, Any]:
+        out = req
+        if req.get("code_digest") in self.known:
+            out = dict(out, code=None)
+        referee = req.get("referee")
+        if referee and referee.get("digest") in self.known:
+            out = dict(out, referee=dict(referee, code=None))
+        return out
+
+    def _exchange(self, req: dict[str, Any], timeout: float) -> dict[str, Any] | None:
+        job = None
+        if req.get("referee"):  # the referee's job text travels after the request, raw (never parsed there)
+            job = req["referee"]["input"].encode("utf-8", "surrogateescape")
+            req = dict(req, referee={**req["referee"], "input": None, "input_bytes": len(job)})
         data = json.dumps(req).encode()
+        data = struct.pack(">I", len(data)) + data + (job or b"")  # one write: the server wakes once per request
         try:
-            os.write(self.w, struct.pack(">I", len(data)))
             view = memoryview(data)
             while view:
                 view = view[os.write(self.w, view):]
@@ -224,20 +265,27 @@ class SandboxPool:
 
     @property
     def uids(self) -> list[int]:
-        """The unprivileged uids of the running servers (one per worker)."""
+        """The unprivileged uids of the running servers: each worker's execution uid and referee uid."""
         with self._lock:
-            return [s.uid for s in self._servers]
+            return [uid for s in self._servers for uid in (s.uid, s.referee_uid)]
 
     # -- execution --
     def run(self, program: Program | str, stdin: str = "", *, args: Sequence[str] = (),
-            limits: Limits | None = None, env: dict[str, str] | None = None) -> RunResult:
-        """Execute one program and return its result (never raises for the program's own faults)."""
+            limits: Limits | None = None, env: dict[str, str] | None = None, referee: Referee | None = None,
+            referee_input: str = "") -> RunResult:
+        """Execute one program and return its result (never raises for the program's own faults).
+
+        With a ``referee``, the execution is one job of that trusted program (see :class:`Referee`): it gets
+        ``referee_input``, talks to the program over fds 4 and 5, and its report is ``referee_output``."""
         if not self._started:
             self.start()
         if isinstance(program, str):
             program = Program(source=program)
         limits = limits or self.limits
         req = _request(program, stdin, args, limits, env)
+        if referee is not None:
+            req["referee"] = {"code": referee.source, "digest": _digest(referee.source), "filename": referee.filename,
+                              "args": list(referee.args), "input": referee_input, "grace_s": referee.grace_s}
         server = self._take()
         try:
             answer = server.request(req, limits.timeout_s + _ANSWER_GRACE_S)
@@ -309,8 +357,16 @@ def _request(program: Program, stdin: str, args: Sequence[str], limits: Limits,
         "stdin": stdin,
         "env": env or {},
         "precompile": program.trusted_precompile and mode == "python",
+        "code_digest": _digest(program.source) if program.trusted_precompile and mode == "python" else None,
+        "entry": program.trusted_entry if program.trusted_precompile and mode == "python" else None,
         "limits": _limits_dict(limits),
     }
+
+
+@functools.lru_cache(maxsize=32)
+def _digest(text: str) -> str:
+    """A trusted text's name in the server's text cache (cached: the same few texts are sent again and again)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @functools.lru_cache(maxsize=64)

@@ -59,6 +59,36 @@ class Program:
     #: *trusted* Python run many times (a test harness): compiling happens outside the sandbox's limits, so
     #: untrusted code is always compiled inside the confined child.
     trusted_precompile: bool = False
+    #: With ``trusted_precompile``: the name of a function the program defines. The server then runs the
+    #: program's top level once, in itself (imports and definitions; it must have no other effect), and each
+    #: execution, a fork of the server, starts by calling that function of the prepared module instead of
+    #: running the top level again (a zygote). Trusted code only: its top level runs outside the sandbox's limits.
+    trusted_entry: str | None = None
+
+
+@dataclass(frozen=True)
+class Referee:
+    """A trusted program that checks an execution from outside it (the judge's test referee).
+
+    The fork-server starts it once, confined like an execution (rlimits, no_new_privs, seccomp, non-dumpable)
+    but under a uid of its own, and keeps it between executions where the pool can guarantee that no process of
+    an execution can reach it (a dropped uid and a private pid namespace); elsewhere it is started afresh for
+    each execution. Each execution with a referee is one *job*: the referee reads, on fd 3 (an AF_UNIX stream
+    socket), a 12-byte header (``>IQ``: body length, job number) carrying two descriptors (``SCM_RIGHTS``: the
+    write end of a pipe the program reads as fd 4, the read end of a pipe it writes as fd 5), then the job text;
+    it answers with the same kind of header (the report's length, the job's number) and its report, which becomes
+    ``RunResult.referee_output``; a report naming another job is refused. The execution ends when the report is
+    complete; every process of the execution is then killed, the referee is not. Neither the job text nor the
+    report is ever parsed or copied by the fork-server (they are read into buffers that are overwritten before the
+    next fork), so no program holds another's tests or results, or its own tests, in its memory.
+    Only trusted code may be a referee: it outlives the executions it judges.
+    """
+
+    source: str
+    filename: str = "referee.py"
+    args: tuple[str, ...] = ()
+    #: Seconds the referee may take to finish its report once its execution was stopped (timeout, memory).
+    grace_s: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -76,6 +106,8 @@ class RunResult:
     stdout_truncated: bool = False
     stderr_truncated: bool = False
     error: str | None = None
+    #: The referee's report (executions run with a :class:`Referee`); None when it gave none.
+    referee_output: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -101,6 +133,7 @@ class RunResult:
             stdout_truncated=bool(data.get("stdout_truncated", False)),
             stderr_truncated=bool(data.get("stderr_truncated", False)),
             error=data.get("error"),
+            referee_output=data.get("referee_output"),
         )
 
     @classmethod

@@ -1,84 +1,47 @@
-"""thinkforge's in-sandbox test harness: a fixed program the sandbox runs as ``harness.py`` (standard library only).
+"""thinkforge's in-sandbox test harness: the referee and the functional runner (standard library only).
 
-Never imported by thinkforge: the judge sends this file's text to the sandbox. Inputs: the test style as the only
-argument, the solution as ``solution.py`` in the work dir, and on stdin a per-execution nonce line and one JSON
-spec line (stdin is then replaced by /dev/null). Each test result is printed on the real stdout as
-``<nonce> <json>``; whatever the solution prints is captured separately, so stray prints cannot pose as results.
+Never imported by thinkforge: ``harness.py`` joins ``_harness_wire.py`` and this text into one program that the
+sandbox runs; the first argument names the role.
 
-functional: the solution runs in this process; each call's return value is reported as plain JSON and the judge
+functional (``harness.py functional``): the solution (``solution.py`` in the work dir) runs in this process; on
+stdin come a per-execution nonce line and one JSON spec line (stdin is then replaced by /dev/null). Each test
+result is printed on the real stdout as ``<nonce> <json>``; whatever the solution prints is captured separately,
+so stray prints cannot pose as results. Each call's return value is reported as plain JSON and the judge
 compares it with the expected value outside the sandbox (expected values never enter it).
 
-assertion: the tests (HumanEval's ``check``, MBPP's asserts, ...) run in this process, the *referee*, and the
-solution runs in a second process forked before the nonce is read. Each name the tests take from the solution is
-a proxy: calls, attribute reads and writes, iteration and indexing travel over a pipe, and what comes back is
-decoded here into plain built-in values (ints, floats, strings, lists, tuples, dicts, sets, bytes) or an opaque
-handle to an object that stays in the solution process. Every comparison of a test therefore runs on plain
-values inside the referee: an ``__eq__`` that always answers True, a patched builtin, a walk up the frames to the
-reporting code or an early ``sys.exit(0)`` cannot make a test pass. Trusted helper code (the task's prefix, e.g.
-HumanEval's ``encode_shift``) is executed here too, so a solution cannot redefine what the tests rely on. The
-sandbox makes both processes non-dumpable: neither can read the other's memory or file descriptors.
+assertion: two processes. The *referee* (``referee.py referee``) is a ``thinkforge.sandbox.Referee``: started once
+per sandbox worker under a uid of its own, it takes one job per execution (the JSON spec, with the two pipe ends
+of that execution's program) and answers with the list of test records. The tests (HumanEval's ``check``, MBPP's
+asserts, ...) run in the referee. The execution's program is the solution side of ``_harness_wire.py``: a fresh
+sandboxed process that loads the solution and answers the referee's requests on fds 4/5; it never sees the spec,
+the tests or the records. Each name the tests take from the solution is a proxy: calls, attribute reads and
+writes, iteration and indexing travel over a pipe, and what comes back is decoded here into plain built-in values
+(ints, floats, strings, lists, tuples, dicts, sets, bytes) or an opaque handle to an object that stays in the
+solution process. Every comparison of a test therefore runs on plain values inside the referee: an ``__eq__``
+that always answers True, a patched builtin, a walk up the frames to the reporting code or an early
+``sys.exit(0)`` cannot make a test pass. Trusted helper code (the task's prefix, e.g. HumanEval's
+``encode_shift``) is executed in the referee too, so a solution cannot redefine what the tests rely on. The
+sandbox makes both processes non-dumpable and gives them different uids: the solution can neither read nor
+signal the referee, and every process of the execution is killed before the referee takes its next job.
 """
 
-import builtins
-import collections
-import contextlib
-import decimal
-import fractions
+# Joined after _harness_wire.py (see harness.py): the wire, the value encoding and the solution side come from there.
 import importlib
-import io
-import json
-import os
-import signal
-import struct
-import sys
+import socket
 import time
-import traceback
-import types
 
-_OUT = os.dup(1)  # the real stdout carries results only; the solution process closes its copy
-os.dup2(2, 1)  # stray writes to fd 1 land on stderr, never among the results
-# The work dir is writable by the solution: a ``random.py`` dropped there must never be what a test imports.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != _HERE]
-_HEAD = struct.Struct(">I")
-#: Ints up to this many bits travel as JSON numbers (decimal); larger ones as hex strings.
-_DECIMAL_INT_BITS = 4096
+_OUT = -1  # functional: the real stdout, which carries results only (set by _main)
 _BUILTIN_NAMES = frozenset(dir(builtins))
-
-
-class _TestTimeout(BaseException):
-    pass
-
-
-class _WireError(Exception):
-    """The solution process sent something that is not a well-formed reply."""
 
 
 class _FromSolution:
     """Mixin marking an exception raised by the solution's code (not by the test's own assert)."""
 
 
-def _alarm(signum, frame):
-    raise _TestTimeout()
-
-
-def _run(fn, timeout):
-    signal.setitimer(signal.ITIMER_REAL, max(timeout, 1e-3))
-    try:
-        return fn()
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-
-
 def _emit(nonce, obj):
     data = (nonce + " " + json.dumps(obj) + "\n").encode()
     while data:
         data = data[os.write(_OUT, data):]
-
-
-def _error_text(exc, limit):
-    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    return text[-limit:]
 
 
 def _finish(exc):
@@ -91,268 +54,6 @@ def _finish(exc):
     if isinstance(exc, AssertionError) and not isinstance(exc, _FromSolution):
         return "wrong"
     return "runtime_error"
-
-
-# ---- the wire between referee and solution ---------------------------------------------------------------------
-
-def _send(fd, obj):
-    data = json.dumps(obj).encode()
-    data = _HEAD.pack(len(data)) + data
-    while data:
-        data = data[os.write(fd, data):]
-
-
-def _read_exact(fd, n):
-    chunks = []
-    while n:
-        chunk = os.read(fd, min(n, 1 << 20))
-        if not chunk:
-            raise EOFError
-        chunks.append(chunk)
-        n -= len(chunk)
-    return b"".join(chunks)
-
-
-def _recv(fd, cap):
-    (size,) = _HEAD.unpack(_read_exact(fd, _HEAD.size))
-    if size > cap:
-        raise _WireError("a reply of %d bytes exceeds the %d-byte cap" % (size, cap))
-    return json.loads(_read_exact(fd, size))
-
-
-def _encode(value, ref_of):
-    """A plain built-in value as a JSON tree (tagged where JSON lacks the type); anything else via ``ref_of``.
-
-    Subclasses of the built-in types travel as their base type (a namedtuple as a tuple, a Counter as a dict),
-    which is how ``==`` treats them anyway."""
-    if value is None or value is True or value is False:
-        return value
-    if isinstance(value, int):
-        value = int(value)  # past ~4300 digits str() refuses (int_max_str_digits); hex has no such limit
-        return value if value.bit_length() <= _DECIMAL_INT_BITS else {"h": hex(value)}
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, list):
-        return [_encode(v, ref_of) for v in value]
-    if isinstance(value, tuple):
-        fields = getattr(type(value), "_fields", None)
-        if isinstance(fields, tuple) and len(fields) == len(value) and all(type(f) is str for f in fields):
-            return {"n": [type(value).__name__, list(fields), [_encode(v, ref_of) for v in value]]}  # namedtuple
-        return {"t": [_encode(v, ref_of) for v in value]}
-    if isinstance(value, dict):
-        return {"d": [[_encode(k, ref_of), _encode(v, ref_of)] for k, v in value.items()]}
-    if isinstance(value, frozenset):
-        return {"f": [_encode(v, ref_of) for v in value]}
-    if isinstance(value, set):
-        return {"s": [_encode(v, ref_of) for v in value]}
-    if isinstance(value, (bytes, bytearray)):
-        return {"b": bytes(value).decode("latin-1")}
-    if isinstance(value, complex):
-        return {"c": [complex(value).real, complex(value).imag]}
-    if isinstance(value, fractions.Fraction):
-        return {"q": [_encode(value.numerator, ref_of), _encode(value.denominator, ref_of)]}
-    if isinstance(value, decimal.Decimal):
-        return {"D": str(value)}
-    if isinstance(value, (type, types.BuiltinFunctionType)):
-        name = getattr(value, "__name__", None)
-        if type(name) is str and getattr(builtins, name, None) is value:  # `int`, `len`: by name
-            return {"y": name}
-    if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
-        return _encode(value.item(), ref_of)  # a numpy scalar: its Python value (== treats them alike)
-    return {"r": ref_of(value)}
-
-
-_NAMEDTUPLES = {}
-
-
-def _namedtuple(name, fields):
-    """A namedtuple class built here (trusted ``==``: a tuple's) for a namedtuple the solution returned."""
-    if type(name) is not str or type(fields) is not list or not all(type(f) is str for f in fields):
-        raise _WireError("malformed namedtuple from the solution process")
-    key = (name, tuple(fields))
-    if key not in _NAMEDTUPLES:
-        try:
-            _NAMEDTUPLES[key] = collections.namedtuple(name, fields)
-        except Exception:  # names namedtuple refuses (keywords, duplicates, NFKC twins): a plain tuple
-            _NAMEDTUPLES[key] = lambda *values: tuple(values)
-    return _NAMEDTUPLES[key]
-
-
-def _decode(node, handle, functions=False):
-    """Rebuild a value from a JSON tree: only built-in types, or ``handle(ref)`` for a remote object.
-
-    Built-ins named by ``{"y": name}``: types always, functions only where ``functions`` (the solution's side;
-    the referee never takes a callable of its own builtins from the solution)."""
-    kind = type(node)
-    if node is None or kind in (bool, int, float, str):
-        return node
-    dec = lambda v: _decode(v, handle, functions)  # noqa: E731
-    if kind is list:
-        return [dec(v) for v in node]
-    if kind is dict and len(node) == 1:
-        ((tag, body),) = node.items()
-        if tag == "r" and type(body) is int:
-            return handle(body)
-        if tag == "y" and type(body) is str:
-            named = getattr(builtins, body, None)
-            if isinstance(named, type) or (functions and isinstance(named, types.BuiltinFunctionType)):
-                return named
-        if tag == "b" and type(body) is str:
-            return body.encode("latin-1")
-        if tag == "h" and type(body) is str:
-            return int(body, 16)
-        if tag == "D" and type(body) is str:
-            return decimal.Decimal(body)
-        if type(body) is list:
-            if tag == "t":
-                return tuple(dec(v) for v in body)
-            if tag == "n" and len(body) == 3 and type(body[2]) is list:
-                return _namedtuple(body[0], body[1])(*(dec(v) for v in body[2]))
-            if tag == "s":
-                return {dec(v) for v in body}
-            if tag == "f":
-                return frozenset(dec(v) for v in body)
-            if tag == "c" and len(body) == 2 and all(type(v) in (int, float) for v in body):
-                return complex(body[0], body[1])
-            if tag == "q" and len(body) == 2:
-                numerator, denominator = (dec(v) for v in body)
-                if type(numerator) is int and type(denominator) is int and denominator > 0:
-                    return fractions.Fraction(numerator, denominator)
-            if tag == "d" and all(type(p) is list and len(p) == 2 for p in body):
-                return {dec(k): dec(v) for k, v in body}
-    raise _WireError("malformed value from the solution process")
-
-
-# ---- the solution process ----------------------------------------------------------------------------------------
-
-def _serve(r, w, spec_cap, limit):
-    """The solution process: load the solution, then answer the referee's requests until the pipe closes."""
-    objects = []
-    refs = {}
-
-    def ref_of(value):
-        key = id(value)
-        if key not in refs:  # the table keeps every handed-out object alive, so ids stay unique
-            refs[key] = len(objects)
-            objects.append(value)
-        return refs[key]
-
-    def obj(ref):
-        if type(ref) is not int or not 0 <= ref < len(objects):
-            raise _WireError("unknown handle")
-        return objects[ref]
-
-    captured = io.StringIO()
-    while True:
-        try:
-            req = _recv(r, spec_cap)
-        except (EOFError, OSError):
-            os._exit(0)
-        reply = _answer(req, obj, ref_of, captured, limit)
-        out = captured.getvalue()
-        if out:
-            reply["out"] = out[-limit:]
-            captured.seek(0)
-            captured.truncate()
-        try:
-            _send(w, reply)
-        except OSError:
-            os._exit(0)
-
-
-def _answer(req, obj, ref_of, captured, limit):
-    op = req.get("op")
-    try:
-        with contextlib.redirect_stdout(captured):
-            value = _run(lambda: _perform(op, req, obj, ref_of), float(req.get("timeout") or 1.0))
-        if op == "load":
-            return {"ok": True, "names": value}
-        if isinstance(value, _CallResult):
-            return {"ok": True, "value": _encode(value.result, ref_of),
-                    "back": [[key, _encode(arg, ref_of)] for key, arg in value.mutable]}
-        return {"ok": True, "value": _encode(value, ref_of)}
-    except _TestTimeout:
-        return {"ok": False, "status": "timeout"}
-    except StopIteration:
-        return {"ok": False, "status": "stop"}
-    except MemoryError as exc:
-        return {"ok": False, "status": "memory", "error": _error_text(exc, limit)}
-    except SyntaxError as exc:
-        if op == "load":
-            return {"ok": False, "status": "compile_error", "error": _error_text(exc, limit)}
-        return {"ok": False, "status": "error", "type": "SyntaxError", "error": _error_text(exc, limit)}
-    except SystemExit as exc:
-        return {"ok": False, "status": "exit", "error": "the solution called exit(%r)" % (exc.code,)}
-    except BaseException as exc:  # the solution's own error: reported with its type name and message
-        return {"ok": False, "status": "error", "type": type(exc).__name__, "error": str(exc)[-limit:]}
-
-
-def _compile_solution(path):
-    with open(path, encoding="utf-8") as fh:
-        return compile(fh.read(), path, "exec")
-
-
-def _solution_module():
-    """The namespace the solution runs in: a fresh module named ``solution`` (pickle and friends find it)."""
-    module = types.ModuleType("solution")
-    module.__builtins__ = builtins
-    sys.modules["solution"] = module
-    return module.__dict__
-
-
-_MUTABLE = (list, dict, set)
-
-
-class _CallResult:
-    """A call's return value plus the mutable arguments to send back (the referee updates its own copies)."""
-
-    def __init__(self, result, mutable):
-        self.result, self.mutable = result, mutable
-
-
-def _perform(op, req, obj, ref_of):
-    dec = lambda node: _decode(node, obj, functions=True)  # noqa: E731
-    if op == "load":
-        ns = _solution_module()
-        exec(_compile_solution(req["file"]), ns)
-        names = []
-        for name in req["names"]:
-            if name in ns:
-                value = ns[name]
-                names.append([name, {"m": value.__name__} if isinstance(value, types.ModuleType) else
-                              _encode(value, ref_of)])
-        return names
-    target = obj(req.get("ref"))
-    if op == "call":
-        args, kwargs = dec(req["args"]), {k: dec(v) for k, v in req["kwargs"]}
-        result = target(*args, **kwargs)
-        # containers the call may have changed in place travel back, so `f(a); assert a == ...` tests work
-        mutable = [(i, a) for i, a in enumerate(args) if type(a) in _MUTABLE]
-        return _CallResult(result, mutable + [(k, v) for k, v in kwargs.items() if type(v) in _MUTABLE])
-    if op == "getattr":
-        return getattr(target, str(req["name"]))
-    if op == "setattr":
-        setattr(target, str(req["name"]), dec(req["value"]))
-        return None
-    if op == "iter":
-        return iter(target)  # an iterator is never a plain value: it travels as a handle
-    if op == "next":
-        return next(target)
-    if op == "len":
-        return len(target)
-    if op == "bool":
-        return bool(target)
-    if op == "getitem":
-        return target[dec(req["key"])]
-    if op == "contains":
-        return dec(req["item"]) in target
-    if op == "eq":
-        return bool(target == obj(req.get("other")))
-    if op == "repr":
-        return repr(target)
-    raise _WireError("unknown request %r" % (op,))
 
 
 # ---- the referee ------------------------------------------------------------------------------------------------
@@ -399,33 +100,12 @@ def _remote_exception(type_name, message):
 class _Solution:
     """The referee's end of the wire: one request → one reply, with the current test's deadline."""
 
-    def __init__(self, pid, w, r, cap, grace):
-        self.pid, self.w, self.r, self.cap, self.grace = pid, w, r, cap, grace
+    def __init__(self, w, r, cap, grace):
+        self.w, self.r, self.cap, self.grace = w, r, cap, grace
         self.deadline = None
         self.gone = None
         self.output = []
         self.handles = {}
-
-    @classmethod
-    def fork(cls, cap, limit, grace):
-        """Start the solution process. Called before the nonce is read: the child never has it in memory."""
-        to_sol_r, to_sol_w = os.pipe()
-        to_ref_r, to_ref_w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            try:
-                for fd in (_OUT, to_sol_w, to_ref_r):
-                    os.close(fd)
-                null = os.open(os.devnull, os.O_RDONLY)
-                os.dup2(null, 0)
-                os.close(null)
-                sys.stdin = io.StringIO("")
-                _serve(to_sol_r, to_ref_w, cap, limit)
-            finally:
-                os._exit(0)
-        os.close(to_sol_r)
-        os.close(to_ref_w)
-        return cls(pid, to_sol_w, to_ref_r, cap, grace)
 
     def handle(self, ref):
         remote = self.handles.get(ref)
@@ -504,12 +184,14 @@ class _Solution:
                 original.update(new)
 
     def stop(self, message, status):
+        """Stop talking to the solution (the sandbox kills its processes once this job is reported)."""
         if not self.gone:
             self.gone = (message, status)
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except OSError:
-                pass
+            for fd in (self.w, self.r):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
 
     def take_output(self):
         text = "".join(self.output)
@@ -618,21 +300,35 @@ def _test_line(exc, sources):
     return "%s:%d: %s" % (found[0], found[1], text)
 
 
+_COMPILED = {}  # (text, filename) -> code: a referee judges many samples of the same problem
+
+
+def _compiled(text, filename):
+    key = (text, filename)
+    code = _COMPILED.get(key)
+    if code is None:
+        code = compile(text, filename, "exec")
+        if len(_COMPILED) >= 512:
+            _COMPILED.clear()
+        _COMPILED[key] = code
+    return code
+
+
 def _compile_tests(spec):
     units = spec["tests"]
-    return (compile(spec.get("test_setup") or "", "test_setup.py", "exec"),
-            [compile(unit, "test_%d.py" % i, "exec") for i, unit in enumerate(units)])
+    return (_compiled(spec.get("test_setup") or "", "test_setup.py"),
+            [_compiled(unit, "test_%d.py" % i) for i, unit in enumerate(units)])
 
 
-def _assertion(nonce, spec, sol, limit):
+def _assertion(emit, spec, sol, limit):
     timeout = spec["timeout_s"]
     sol.deadline = time.perf_counter() + timeout
     try:
         setup, units = _compile_tests(spec)
         ns = {"__name__": "__tests__", "__builtins__": builtins}
-        _run(lambda: exec(compile(spec.get("prefix") or "", "prefix.py", "exec"), ns), timeout)
+        _run(lambda: exec(_compiled(spec.get("prefix") or "", "prefix.py"), ns), timeout)
     except BaseException as exc:  # a broken test (the task's fault): every test fails with the reason
-        _emit(nonce, {"phase": "load", "status": "runtime_error", "error": "test code: " + _error_text(exc, limit)})
+        emit({"phase": "load", "status": "runtime_error", "error": "test code: " + _error_text(exc, limit)})
         return
     entry = spec.get("entry_point")
     wanted = set()
@@ -661,7 +357,7 @@ def _assertion(nonce, spec, sol, limit):
         status = "compile_error" if isinstance(exc, SyntaxError) else _finish(exc)
         if status == "wrong":
             status = "runtime_error"
-        _emit(nonce, {"phase": "compile" if status == "compile_error" else "load", "status": status,
+        emit({"phase": "compile" if status == "compile_error" else "load", "status": status,
                       "error": _error_text(exc, limit)})
         return
     try:
@@ -669,7 +365,7 @@ def _assertion(nonce, spec, sol, limit):
         _run(lambda: exec(setup, ns), timeout + sol.grace)
     except BaseException as exc:
         status = _finish(exc)
-        _emit(nonce, {"phase": "load", "status": "runtime_error" if status == "wrong" else status,
+        emit({"phase": "load", "status": "runtime_error" if status == "wrong" else status,
                       "error": "test setup: " + _error_text(exc, limit)})
         return
     sources = {"test_%d.py" % i: text for i, text in enumerate(spec["tests"])}
@@ -684,7 +380,7 @@ def _assertion(nonce, spec, sol, limit):
             where = _test_line(exc, sources)
             if where:
                 error = (error + " at " + where)[-limit:]
-        _emit(nonce, {"phase": "test", "index": index, "status": status, "error": error,
+        emit({"phase": "test", "index": index, "status": status, "error": error,
                       "time_s": time.perf_counter() - start, "output": sol.take_output()[-limit:]})
         if status != "pass" and spec["stop_on_first_failure"]:
             return
@@ -759,26 +455,71 @@ def _functional(nonce, spec, limit):
             return
 
 
+_JOB_HEAD = struct.Struct(">IQ")  # a job's (and its report's) header: body length, job number
+
+
+def _recv_job(sock):
+    """The next job from the sandbox: (number, spec, [to_solution_w, from_solution_r]), or None at the end."""
+    head, fds, _flags, _addr = socket.recv_fds(sock, _JOB_HEAD.size, 2)
+    data = bytearray(head)
+    while data and len(data) < _JOB_HEAD.size:
+        data += sock.recv(_JOB_HEAD.size - len(data))
+    if len(data) < _JOB_HEAD.size:
+        return None
+    size, number = _JOB_HEAD.unpack(data)
+    body = bytearray()
+    while len(body) < size:
+        chunk = sock.recv(min(size - len(body), 1 << 20))
+        if not chunk:
+            return None
+        body += chunk
+    return number, json.loads(body), fds
+
+
+def _referee_loop():
+    """The referee: one job per execution of the solution role, each answered with its list of test records."""
+    sock = socket.socket(fileno=3)
+    while True:
+        job = _recv_job(sock)
+        if job is None:
+            os._exit(0)
+        number, spec, fds = job
+        records = []
+        sol = None
+        try:
+            if len(fds) != 2:
+                raise _WireError("a job needs the two pipe ends of its program")
+            sol = _Solution(fds[0], fds[1], int(spec["reply_cap"]), float(spec["grace_s"]))
+            _assertion(records.append, spec, sol, int(spec["detail_chars"]))
+        except BaseException as exc:  # noqa: BLE001 - a broken job is reported, the referee carries on
+            records.append({"phase": "load", "status": "runtime_error", "error": "referee: " + _error_text(exc, 400)})
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            if sol is not None:
+                sol.stop("finished", "runtime_error")
+            else:
+                for fd in fds:
+                    os.close(fd)
+        data = json.dumps(records).encode()
+        sock.sendall(_JOB_HEAD.pack(len(data), number) + data)
+
+
 def _main():
+    global _OUT
+    _forget_work_dir()
     signal.signal(signal.SIGALRM, _alarm)
-    style = sys.argv[1] if len(sys.argv) > 1 else ""
-    sol = None
-    if style == "assertion":  # before the nonce is read, so the solution process never holds it
-        sol = _Solution.fork(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))
-    nonce = sys.stdin.readline().strip()
-    spec = json.loads(sys.stdin.readline())
+    role = sys.argv[1] if len(sys.argv) > 1 else ""
+    if role == "referee":
+        _referee_loop()
     sys.stdin = io.StringIO("")
+    _OUT = os.dup(1)  # the real stdout carries results only
+    os.dup2(2, 1)  # stray writes to fd 1 land on stderr, never among the results
+    nonce = sys.__stdin__.readline().strip()
+    spec = json.loads(sys.__stdin__.readline())
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)  # the spec's file could be rewound to read the nonce
     os.close(null)
-    limit = spec["detail_chars"]
-    if sol is not None:
-        try:
-            _assertion(nonce, spec, sol, limit)
-        finally:
-            sol.stop("finished", "runtime_error")
-    else:
-        _functional(nonce, spec, limit)
+    _functional(nonce, spec, spec["detail_chars"])
 
 
 if __name__ == "__main__":

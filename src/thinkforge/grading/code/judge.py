@@ -16,7 +16,8 @@ from thinkforge.defaults import JUDGE, JudgeDefaults
 from thinkforge.errors import ValidationError
 from thinkforge.grading.code.compare import COMPARE_MODES, outputs_match, values_match
 from thinkforge.grading.code.extract import extract_program
-from thinkforge.grading.code.harness import HARNESS_FILENAME, HARNESS_SOURCE, SOLUTION_FILENAME
+from thinkforge.grading.code.harness import (HARNESS_FILENAME, HARNESS_SOURCE, REFEREE, SOLUTION_FILENAME,
+                                             SOLUTION_SOURCE)
 from thinkforge.records import Problem, Sample, Verdict
 from thinkforge.sandbox import Limits, Program, RunResult, SandboxPool
 
@@ -206,17 +207,23 @@ def _judge_harness(program: str, style: str, reference: Mapping[str, Any], opts:
         "test_setup": reference.get("test_setup") or "", "prefix": reference.get("prefix") or "",
         "entry_point": reference.get("entry_point"),
     }
-    nonce = secrets.token_hex(16)
     # assertion: the tests, the solution load and the setup each get a limit (and the referee its grace)
     limited = n_units + 2 if style == "assertion" else n_units
     total = min(opts.total_timeout_s, (opts.timeout_s + opts.referee_grace_s) * limited + opts.harness_slack_s)
-    args = [style, str(opts.reply_cap_mb * 1024 * 1024), str(opts.detail_chars), str(opts.referee_grace_s)]
-    run = pool.run(
-        Program(source=HARNESS_SOURCE, filename=HARNESS_FILENAME, files={SOLUTION_FILENAME: program},
-                trusted_precompile=True),
-        f"{nonce}\n{json.dumps(spec)}\n", args=args, limits=_limits(opts, total),
-    )
-    records = _harness_records(run.stdout, nonce)
+    files = {SOLUTION_FILENAME: program}
+    if style == "assertion":  # a fresh solution process answers the worker's persistent referee (the tests)
+        reply_cap = opts.reply_cap_mb * 1024 * 1024
+        spec.update(reply_cap=reply_cap, grace_s=opts.referee_grace_s)
+        run = pool.run(Program(source=SOLUTION_SOURCE, filename="serve.py", files=files, trusted_precompile=True,
+                               trusted_entry="_solution_main"),
+                       "", args=[str(reply_cap), str(opts.detail_chars)], limits=_limits(opts, total),
+                       referee=REFEREE, referee_input=json.dumps(spec))
+        records = _referee_records(run)
+    else:
+        nonce = secrets.token_hex(16)
+        run = pool.run(Program(source=HARNESS_SOURCE, filename=HARNESS_FILENAME, files=files, trusted_precompile=True),
+                       f"{nonce}\n{json.dumps(spec)}\n", args=["functional"], limits=_limits(opts, total))
+        records = _harness_records(run.stdout, nonce)
     expected = [t.get("expected") for t in reference["tests"]] if style == "functional" else []
     tests: list[dict[str, Any]] = []
     for rec in records:
@@ -259,6 +266,26 @@ def _value_passes(got: Any, want: Any, opts: JudgeOptions) -> bool:
 def _harness_failure(status: Any) -> str:
     """A failure status reported by the harness, or ``runtime_error`` for anything else it claims."""
     return status if status in _HARNESS_FAILURES else "runtime_error"
+
+
+def _referee_records(run: RunResult) -> list[dict[str, Any]]:
+    """The referee's test records. When the sandbox stopped the execution (timeout, memory, output), only the
+    passes before the first failure are kept: the rest is the sandbox's status (added by the caller)."""
+    try:
+        records = json.loads(run.referee_output or "[]")
+    except (ValueError, RecursionError):
+        return []
+    if not isinstance(records, list):
+        return []
+    records = [r for r in records if isinstance(r, dict)]
+    if run.status != "ok":
+        kept = []
+        for rec in records:
+            if rec.get("phase") != "test" or rec.get("status") != "pass":
+                break
+            kept.append(rec)
+        return kept
+    return records
 
 
 def _harness_records(stdout: str, nonce: str) -> list[dict[str, Any]]:
@@ -306,7 +333,9 @@ def _judge_stream(by_id: Mapping[str, Problem], samples: Sequence[Sample],
     pool = pool or (SandboxPool(workers) if owned else default_pool())
     try:
         pool.start()
-        with ThreadPoolExecutor(max(1, pool.workers)) as ex:
+        # two callers per sandbox worker: one prepares its next sample while the other's runs (still at most one
+        # program per worker at a time; the pool hands servers out one caller at a time)
+        with ThreadPoolExecutor(max(1, pool.workers) * JUDGE.callers_per_worker) as ex:
             yield from ex.map(lambda s: grade_code(by_id[s.problem_id], s, config, pool, overrides), samples)
     finally:
         if owned:
