@@ -116,3 +116,24 @@ def test_eval_identity_moves_with_eval_settings_only(tmp_path: Path) -> None:
     assert digest(replace(changed, out=str(out))) != base
     curate = stage_identity("curate", replace(recipe.curate, out="a", overwrite=True))
     assert curate == stage_identity("curate", recipe.curate)
+
+
+def test_sky_t1_dry_run_plans_the_published_scale(capsys: pytest.CaptureFixture[str]) -> None:
+    """`thinkforge run sky-t1 --dry-run`: Sky-T1's pools and ~17k rows (10k math + 5k code verified, the published
+    16,401 trained), 3 epochs at global batch 96 on 8 processes, its evaluation tasks before and after."""
+    from thinkforge.cli.main import main
+    from thinkforge.pipeline.plan import plan_recipe
+
+    plan = plan_recipe(replace(load_recipe("sky-t1"), out="runs/sky-t1"))
+    curate, train, before, after = plan["stages"]
+    assert [s["stage"] for s in plan["stages"]] == ["curate", "train", "eval-before", "eval-after"]
+    assert curate["rows"] == 15_000 and {p["pool"] for p in curate["detail"]["pools"]} >= {"apps_test", "numina_math"}
+    assert curate["detail"]["teacher"]["model"] == "Qwen/QwQ-32B-Preview" and "reformat" in curate["detail"]
+    assert (train["examples"], train["epochs"], train["global_batch"]) == (16_401, 3, 96)
+    assert train["steps"] == -(-16_401 * 3 // 96)
+    assert set(before["tasks"]) == set(after["tasks"]) >= {"math500", "aime24", "livecodebench", "gpqa_diamond"}
+    assert before["tasks"]["aime24"]["n"] == 8 and before["tasks"]["math500"]["max_tokens"] == 32_768
+    assert plan["usd"] > 0 and plan["hours"] > 0
+    assert main(["run", "sky-t1", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "global batch 96" in out and "16,401" in out and "Sky-T1 reference" in out
