@@ -477,15 +477,22 @@ def apps(row: Row, ctx: Context) -> Problem:
         "starter_code": starter, "reference_solution": solutions[0] if solutions else None, "n_solutions": len(solutions),
     }
     body = question + "\n" + starter  # the Sky-T1 curation prompt appends the (possibly empty) starter code
+    reference, template = apps_reference(io_spec, starter)
+    if reference["style"] == "functional":
+        meta["outputs_unwrapped"] = reference.pop("outputs_unwrapped")
+    return make_problem(ctx, str(get(row, "problem_id")), body, reference, meta, template=template)
+
+
+def apps_reference(io_spec: Mapping[str, Any], starter: str = "") -> tuple[dict[str, Any], str]:
+    """The reference and Sky-T1 prompt template of an APPS/TACO ``input_output`` object: call-based when it names
+    ``fn_name`` (functional tests; ``outputs_unwrapped`` says whether APPS's one-element output lists were
+    unwrapped), else stdin."""
+    inputs, outputs = io_spec.get("inputs", []), io_spec.get("outputs", [])
     if io_spec.get("fn_name"):
         # APPS wraps call-based outputs in a one-element list when the whole column is wrapped; unwrap then.
         wrapped = all(isinstance(o, list) and len(o) == 1 for o in outputs)
         tests = [{"args": list(a) if isinstance(a, list) else [a], "expected": o[0] if wrapped else o} for a, o in zip(inputs, outputs)]
-        meta["outputs_unwrapped"] = wrapped
         class_name = "Solution" if "class Solution" in starter else None
-        reference = {"style": "functional", "func_name": io_spec["fn_name"], "class_name": class_name, "tests": tests}
-        template = "apps_functional"
-    else:
-        reference = {"style": "stdin", "tests": [{"input": _joined(i), "output": _joined(o)} for i, o in zip(inputs, outputs)]}
-        template = "apps_stdin"
-    return make_problem(ctx, str(get(row, "problem_id")), body, reference, meta, template=template)
+        return {"style": "functional", "func_name": io_spec["fn_name"], "class_name": class_name, "tests": tests,
+                "outputs_unwrapped": wrapped}, "apps_functional"
+    return {"style": "stdin", "tests": [{"input": _joined(i), "output": _joined(o)} for i, o in zip(inputs, outputs)]}, "apps_stdin"

@@ -175,7 +175,14 @@ def _code_reference(row: Row, cfg: UserTaskConfig) -> dict[str, Any]:
                 reference[key] = str(cv.get(row, f[key]))
         return reference
     tests = _structured(row, f["tests"])
-    if isinstance(tests, Mapping) and "inputs" in tests:  # APPS-style {"inputs": [...], "outputs": [...]}
+    if isinstance(tests, Mapping) and "inputs" in tests:  # APPS/TACO {"inputs", "outputs"[, "fn_name"]}
+        if len(tests["inputs"]) != len(tests.get("outputs", [])):
+            raise row.error("input_output has different numbers of inputs and outputs", field=f["tests"])
+        if tests.get("fn_name"):  # a call-based problem: judged by calling fn_name, whatever the task's style
+            starter = str(cv.get(row, f["meta.starter_code"]) or "") if "meta.starter_code" in f else ""
+            reference, _ = cv.apps_reference(tests, starter)
+            reference.pop("outputs_unwrapped")
+            return reference
         tests = [{"input": i, "output": o} for i, o in zip(tests["inputs"], tests["outputs"])]
     if not isinstance(tests, list) or not tests:
         raise row.error("expected a non-empty list of tests", field=f["tests"])
@@ -211,7 +218,10 @@ def convert_user_row(row: Row, ctx: cv.Context, *, cfg: UserTaskConfig) -> Probl
         reference = _code_reference(row, cfg)
     if cfg.grader_options:
         reference["options"] = dict(cfg.grader_options)
-    return cv.make_problem(ctx, local_id, question, reference, meta)
+    template = None
+    if reference.get("style") == "functional" and (cfg.template or "") == "apps_stdin":
+        template = "apps_functional"  # Sky-T1's call-based prompt for a call-based row of an APPS/TACO task
+    return cv.make_problem(ctx, local_id, question, reference, meta, template=template)
 
 
 def make_user_task(cfg: UserTaskConfig, *, where: str = "user task", base_dir: Path | None = None) -> TaskSpec:
