@@ -516,7 +516,20 @@ WORDS_AROUND_VALUES = [
     ("125", "125 \\textnormal{ miles}", P),  # MV
 ]
 
+#: Answers the default model extracted on generated arithmetic (demo runs, 2026-11-30): words where a number is
+#: asked were sent to sympy and timed out under load; they are wrong at once. Math written without backslashes stays math.
+WORDS_FOR_A_NUMBER = [
+    ("49", "thinking of it", W),
+    ("5", "2 + 3 is equal to 9", W),
+    ("27", "not", W),
+    ("12", "twelve", W),
+    ("49", "sqrt(2401)", P),
+    ("49", "7 \\times 7", P),
+    ("6", "3\\cdot 2", P),
+]
+
 ALL_PAIRS = [
+    *WORDS_FOR_A_NUMBER,
     *INTEGERS,
     *MUST_NOT,
     *DECIMALS_FRACTIONS,

@@ -71,6 +71,9 @@ def compare_answers(gold: str, pred: str, options: MathOptions = MathOptions()) 
     decided = None if both_equations else fast_equal(gold_norm, pred_norm, options)
     if decided is not None:
         return Comparison("pass" if decided else "wrong", "fast", forms)
+    words = prose_words(gold_norm, normalize(strip_unit(pred_raw)))
+    if words:  # "thinking of it", "2 + 3 is equal to 9": no value, and nothing sympy should spend a deadline on
+        return Comparison("wrong", "guard", {**forms, "reason": f"a number is asked; the answer has words ({', '.join(words)})"})
     result = symbolic.compare(
         strip_unit(gold_raw), strip_unit(pred_raw), timeout_s=options.timeout_s, float_rounding=options.float_rounding
     )
@@ -79,6 +82,21 @@ def compare_answers(gold: str, pred: str, options: MathOptions = MathOptions()) 
         detail["message"] = result.message
     status: Status = {"equal": "pass", "different": "wrong", "timeout": "timeout", "error": "error"}[result.outcome]  # type: ignore[assignment]
     return Comparison(status, "symbolic", detail)
+
+
+#: Letter runs that are mathematics, not prose, in an answer written without backslashes (``sqrt(2)``, ``2pi``).
+_MATH_WORDS = frozenset({"sqrt", "sin", "cos", "tan", "cot", "sec", "csc", "log", "ln", "exp", "abs", "frac", "cdot",
+                         "times", "pi", "infty", "inf", "deg", "mod", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh"})
+_WORD_RE = re.compile(r"[a-zA-Z]{3,}")
+
+
+def prose_words(gold_norm: str, pred_norm: str) -> list[str]:
+    """Words of a predicted answer whose gold is a plain number (LaTeX commands and function names are not words):
+    such an answer is prose, never a value equal to the gold."""
+    if parse_number(gold_norm) is None:
+        return []
+    text = re.sub(r"\\[a-zA-Z]+", " ", pred_norm)
+    return [w for w in _WORD_RE.findall(text) if w.lower() not in _MATH_WORDS]
 
 
 _RELATION_RE = re.compile(r"(?<![<>!\\])=|\\approx(?![a-zA-Z])")
