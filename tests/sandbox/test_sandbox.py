@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import threading
@@ -149,9 +150,11 @@ _SIGNALS_SRC = ("import signal\nprint([str(signal.getsignal(s)) for s in "
 
 
 def test_signal_dispositions_match_a_plain_interpreter(pool):
-    """Python mode inherits them from the server; exec mode gets SIGPIPE/SIGXFSZ back to default."""
+    """Python mode inherits them from the server; exec mode gets SIGPIPE/SIGXFSZ back to default. The plain
+    interpreter starts as from a terminal (SIGINT at its default): a test run started in the background of a
+    non-interactive shell inherits SIGINT ignored, and Python keeps that instead of installing its handler."""
     expected = subprocess.run([sys.executable, "-I", "-c", _SIGNALS_SRC], capture_output=True, text=True,
-                              env={}).stdout
+                              env={}, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)).stdout
     assert expected and pool.run(_SIGNALS_SRC).stdout == expected
     r = pool.run(Program(argv=("/bin/sh", "-c", "grep -E '^Sig(Ign|Cgt)' /proc/self/status"),
                          language="shell"))
