@@ -109,7 +109,7 @@ LONG_QUESTION = " ".join(["word"] * 600)  # > 512 tokens: longer than the tiny m
 
 
 class _PoisonedModel:
-    """The tiny model, except that ``generate`` raises for any batch holding ``token`` (a fault injected)."""
+    """The tiny model, except that a forward pass raises for any batch holding ``token`` (a fault injected)."""
 
     def __init__(self, model: object, token: int) -> None:
         self._model = model
@@ -119,11 +119,11 @@ class _PoisonedModel:
     def __getattr__(self, name: str) -> object:
         return getattr(self._model, name)
 
-    def generate(self, input_ids, **kwargs):  # type: ignore[no-untyped-def]
+    def __call__(self, input_ids, **kwargs):  # type: ignore[no-untyped-def]
         self.calls.append(int(input_ids.shape[0]))
         if bool((input_ids == self._token).any()):
             raise RuntimeError("poisoned row")
-        return self._model.generate(input_ids=input_ids, **kwargs)
+        return self._model(input_ids=input_ids, **kwargs)
 
 
 def _by_key(backend: HFBackend, requests: list) -> dict:
@@ -175,3 +175,17 @@ def test_a_request_that_makes_the_batch_raise_fails_alone(tiny_model: tuple) -> 
     assert "poisoned row" in bad.provenance["error"]
     assert all(s.finish_reason in ("stop", "length") for k, s in samples.items() if k != requests[2].key)
     assert poisoned.calls[0] == len(requests)  # tried together first
+
+
+def test_greedy_texts_do_not_depend_on_the_batch(tiny_model: tuple) -> None:
+    """Regression: prompts of one batch were handed each other's completions when the shared-prefill step
+    (which groups equal prompts in sorted order) found every prompt distinct."""
+    model, tokenizer = tiny_model
+    # Equal lengths, in reverse order of their token ids: the shared-prefill grouping reorders them.
+    questions = ["What is 9 + 8?", "What is 7 + 6?", "What is 5 + 4?", "What is 3 + 2?", "Hi", "Count to three."]
+    requests = make_requests(SamplingParams(max_tokens=6), questions=questions)
+    batched = HFBackend("tiny", HFOptions(batch_size=8, device="cpu"), model_obj=model, tokenizer=tokenizer)
+    single = HFBackend("tiny", HFOptions(batch_size=1, device="cpu"), model_obj=model, tokenizer=tokenizer)
+    together = texts(batched, requests)
+    assert texts(single, requests) == together
+    assert len(set(together.values())) > 1

@@ -1,7 +1,8 @@
-"""The ``hf`` backend: transformers ``generate`` on CPU or GPU, batched with left padding.
+"""The ``hf`` backend: transformers models on CPU or GPU, batched with left padding.
 
 Prompts are rendered with the tokenizer's chat template, sorted by length (longest first) and cut into
-batches of ``batch_size`` so that little padding is computed. Sampling uses one ``torch.Generator`` per row,
+batches of ``batch_size`` so that little padding is computed. Each batch runs through a KV-cache decode
+loop in which a row leaves the batch as soon as it ends (:mod:`.hf_decode`). Sampling uses one ``torch.Generator`` per row,
 seeded with the sample's own seed: a row's random draws do not depend on the other rows of its batch.
 
 What is guaranteed: the same requests with the same batch size give the same texts (the batch plan is a
@@ -15,10 +16,11 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from thinkforge.backends.base import Completion, GenerationRequest, SamplingParams
 from thinkforge.backends.failures import context_problem, run_isolated
+from thinkforge.backends.hf_decode import DecodeInput, decode, greedy_picker
 from thinkforge.defaults import BACKENDS
 from thinkforge.errors import ConfigError
 from thinkforge.runs.contract import invocation, setting
@@ -103,10 +105,9 @@ def plan_requests(
 
 
 class PerRowSampler:
-    """A logits processor that samples each row with its own generator and returns a one-hot choice.
+    """Samples each row with its own generator, seeded with the row's sample seed.
 
-    Run under greedy ``generate`` (``do_sample=False``): the argmax of the returned scores is the token
-    drawn here, so per-row seeds decide the output regardless of the other rows.
+    A row's draws therefore do not depend on the other rows of its batch, nor on when they end.
     """
 
     def __init__(self, seeds: Sequence[int], temperature: float, top_p: float, device: str) -> None:
@@ -116,7 +117,17 @@ class PerRowSampler:
         self.top_p = top_p
         self.generators = [torch.Generator(device=device).manual_seed(int(s)) for s in seeds]
 
-    def __call__(self, input_ids: Any, scores: Any) -> Any:
+    def pick(self, scores: Any, rows: Sequence[int]) -> Any:
+        """One token per row of ``scores``, row ``j`` drawn with the generator of batch row ``rows[j]``."""
+        import torch
+
+        probs = self._probabilities(scores)
+        return torch.cat(
+            [torch.multinomial(probs[j], 1, generator=self.generators[row]) for j, row in enumerate(rows)]
+        )
+
+    def _probabilities(self, scores: Any) -> Any:
+        """Temperature-scaled probabilities with top-p applied (the smallest prefix reaching ``top_p``)."""
         import torch
 
         logits = scores.float() / self.temperature
@@ -127,11 +138,7 @@ class PerRowSampler:
             drop_sorted = cumulative - sorted_probs > self.top_p  # keep the smallest prefix reaching top_p
             drop = torch.zeros_like(drop_sorted).scatter(-1, sorted_idx, drop_sorted)
             probs = probs.masked_fill(drop, 0.0)
-        chosen = torch.stack(
-            [torch.multinomial(probs[i], 1, generator=g) for i, g in enumerate(self.generators)]
-        )
-        out = torch.full_like(scores, float("-inf"))
-        return out.scatter(1, chosen.to(scores.device), 0.0)
+        return probs
 
 
 class HFBackend:
@@ -180,44 +187,48 @@ class HFBackend:
         return context_problem(len(self.encode(request)), self.context_window)
 
     def generate_batch(self, batch: Sequence[GenerationRequest]) -> list[Sample]:
-        """Run one batch (all with the same sampling) through ``model.generate``.
+        """Run one batch (all with the same sampling) through the decode loop (:mod:`.hf_decode`).
 
         Like vLLM, a row stops at the end of the context window (``finish_reason="length"``).
         """
         import torch
-        from transformers import GenerationConfig, LogitsProcessorList
 
         sampling = batch[0].sampling
         encoded = [self.encode(r) for r in batch]
         budgets = [self._budget(len(e), sampling.max_tokens) for e in encoded]
         width = max(len(e) for e in encoded)
-        input_ids = torch.tensor([[self.pad_id] * (width - len(e)) + e for e in encoded], device=self.device)
-        attention = torch.tensor([[0] * (width - len(e)) + [1] * len(e) for e in encoded], device=self.device)
-        config = GenerationConfig(
-            do_sample=False,
-            max_new_tokens=max(budgets),
-            pad_token_id=self.pad_id,
-            eos_token_id=sorted(self.eos_ids),
-            stop_strings=list(sampling.stop) or None,
+        inputs = DecodeInput(
+            input_ids=torch.tensor([[self.pad_id] * (width - len(e)) + e for e in encoded], device=self.device),
+            attention_mask=torch.tensor([[0] * (width - len(e)) + [1] * len(e) for e in encoded], device=self.device),
+            budgets=budgets,
+            eos_ids=frozenset(self.eos_ids),
         )
-        processors = LogitsProcessorList()
+        pick = greedy_picker
         if not sampling.greedy:
-            processors.append(PerRowSampler([r.seed for r in batch], sampling.temperature, sampling.top_p, self.device))
+            pick = PerRowSampler([r.seed for r in batch], sampling.temperature, sampling.top_p, self.device).pick
+        stopped = self._stop_check(sampling.stop) if sampling.stop else None
         start = time.perf_counter()
         with torch.inference_mode():
-            output = self.model.generate(
-                input_ids=input_ids,
-                attention_mask=attention,
-                generation_config=config,
-                logits_processor=processors,
-                tokenizer=self.tokenizer if sampling.stop else None,
-            )
+            generated = decode(self.model, inputs, pick, stopped)
         elapsed = time.perf_counter() - start
-        generated = output[:, width:].tolist()
         return [
-            request.to_sample(self._completion(tokens[:budget], len(prompt), sampling, elapsed), self.name)
-            for request, prompt, tokens, budget in zip(batch, encoded, generated, budgets)
+            request.to_sample(self._completion(tokens, len(prompt), sampling, elapsed), self.name)
+            for request, prompt, tokens in zip(batch, encoded, generated)
         ]
+
+    def _stop_check(self, stops: Sequence[str]) -> Callable[[list[int]], bool]:
+        """Whether a row's tokens now hold a stop string: decodes only the row's last few tokens.
+
+        A token is at least one character in practice, so the last ``len(longest stop) + 1`` tokens hold
+        any stop string that the newest token completed; the text is cut at the stop afterwards.
+        """
+        window = max(len(s) for s in stops) + 1
+
+        def stopped(tokens: list[int]) -> bool:
+            tail = self.tokenizer.decode(tokens[-window:], skip_special_tokens=True)
+            return _first_stop(tail, stops) is not None
+
+        return stopped
 
     def _budget(self, prompt_tokens: int, max_tokens: int) -> int:
         """New tokens a row may have: ``max_tokens``, cut to what is left of the context window."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from thinkforge.backends.hf import HFOptions
 from thinkforge.config import build_dataclass, load_config
 from thinkforge.curate.export import FORMATS
 from thinkforge.curate.pools import PoolConfig, load_pool
@@ -43,6 +44,8 @@ class TeacherConfig:
     k: int = 1
     usd_per_1m_prompt_tokens: float = 0.0
     usd_per_1m_completion_tokens: float = 0.0
+    #: The hf backend's settings (``batch_size``, ``device``: how it runs; ``dtype``: part of the identity).
+    hf: HFOptions = field(default_factory=HFOptions)
 
 
 @dataclass(frozen=True)

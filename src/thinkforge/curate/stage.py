@@ -119,6 +119,7 @@ def teacher_config(config: CurateConfig, pool: PoolConfig, out: Path) -> Generat
         overwrite=config.overwrite,
         sampling=SamplingConfig(temperature=t.temperature, top_p=t.top_p, max_tokens=t.max_tokens, seed=t.seed),
         openai=OpenAIConfig(base_url=t.base_url) if t.base_url else OpenAIConfig(),
+        hf=t.hf,
         ray=config.ray.teacher(),
         pricing=PricingConfig(usd_per_1m_prompt_tokens=t.usd_per_1m_prompt_tokens,
                               usd_per_1m_completion_tokens=t.usd_per_1m_completion_tokens),
