@@ -93,6 +93,18 @@ def test_rescore_keeps_old_results_and_reports_what_moved(tmp_path):
     assert {t: e["metrics"] for t, e in again.after["tasks"].items()} == {t: e["metrics"] for t, e in after["tasks"].items()}
 
 
+def test_two_rescores_within_one_second_keep_both_archives(tmp_path, monkeypatch):
+    """Regression (CI): the archive was named by the second alone, so a second rescore within it crashed."""
+    import thinkforge.evaluate.stage as stage
+
+    run_eval(config(tmp_path), backend=script())
+    monkeypatch.setattr(stage.time, "strftime", lambda fmt, *a: "20260101T000000")
+    first, second = rescore(tmp_path), rescore(tmp_path)
+    assert first.archive != second.archive
+    assert sorted(p.name for p in (tmp_path / "previous").iterdir()) == ["20260101T000000", "20260101T000000-2"]
+    assert (second.archive / "results.json").exists()
+
+
 def test_unknown_task_is_one_error_with_close_matches_and_nothing_written(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["eval", "--tasks", "gsm8k,math5000", "--out", str(out)]) == 2

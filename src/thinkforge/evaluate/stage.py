@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import logging
 import shutil
 import time
@@ -248,6 +249,19 @@ class RescoreSummary:
     archive: Path
 
 
+def _new_archive(parent: Path, stamp: str) -> Path:
+    """A new folder ``parent/stamp`` (``stamp-2``, ``-3``, … when rescores fall within the same second)."""
+    parent.mkdir(parents=True, exist_ok=True)
+    for attempt in itertools.count(1):
+        path = parent / (stamp if attempt == 1 else f"{stamp}-{attempt}")
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return path
+    raise AssertionError("unreachable")
+
+
 def rescore(run_dir: str | Path, *, workers: int = 1) -> RescoreSummary:
     """Regrade every task of an eval run (no generation); old verdicts and results are kept in ``previous/``."""
     from thinkforge.evaluate.compare import compare_results
@@ -256,9 +270,7 @@ def rescore(run_dir: str | Path, *, workers: int = 1) -> RescoreSummary:
     if not RunStore.exists(root, STAGE):
         raise ThinkforgeError(f"{root}: not an eval run directory (no {STAGE}.run.json); run `thinkforge eval --out {root}` first")
     before = read_results(root)
-    stamp = time.strftime("%Y%m%dT%H%M%S")
-    archive = root / "previous" / stamp
-    archive.mkdir(parents=True, exist_ok=False)
+    archive = _new_archive(root / "previous", time.strftime("%Y%m%dT%H%M%S"))
     shutil.copy2(root / RESULTS_FILE, archive / RESULTS_FILE)
     entries = {}
     for label, old in before["tasks"].items():
