@@ -51,8 +51,8 @@ def decode(model: Any, batch: DecodeInput, pick: Picker = greedy_picker, stopped
     cache = DynamicCache(config=model.config)
     cache_arg = _cache_argument(model)
     logits = _prefill(model, batch.input_ids, mask, positions, cache, cache_arg)
-    step_positions = positions
-    while active:
+    positions = positions[:, -1:]
+    while True:  # ends when no row is left
         chosen = pick(logits, active).tolist()
         keep: list[int] = []
         for slot, (row, token) in enumerate(zip(active, chosen)):
@@ -62,21 +62,17 @@ def decode(model: Any, batch: DecodeInput, pick: Picker = greedy_picker, stopped
                 ended = stopped(out[row])
             if not ended:
                 keep.append(slot)
-        next_positions = step_positions[:, -1:] + 1
+        if not keep:
+            break
         next_ids = torch.tensor(chosen, device=mask.device).unsqueeze(-1)
+        positions = positions + 1
         if len(keep) < len(active):
-            if not keep:
-                break
             index = torch.tensor(keep, device=mask.device)
             cache.batch_select_indices(index)
-            mask, next_ids, next_positions = mask[index], next_ids[index], next_positions[index]
+            mask, next_ids, positions = mask[index], next_ids[index], positions[index]
             active = [active[slot] for slot in keep]
         mask = torch.cat([mask, mask.new_ones((len(active), 1))], dim=-1)
-        step_positions = next_positions
-        logits = model(
-            input_ids=next_ids, attention_mask=mask, position_ids=step_positions,
-            use_cache=True, logits_to_keep=1, **{cache_arg: cache},
-        ).logits[:, -1, :]
+        logits = _forward(model, next_ids, mask, positions, cache, cache_arg)
     return out
 
 
@@ -90,15 +86,20 @@ def _prefill(model: Any, input_ids: Any, mask: Any, positions: Any, cache: Any, 
     for row, group in enumerate(group_of.tolist()):
         first.setdefault(group, row)
     index = torch.tensor([first[g] for g in range(len(first))], device=mask.device)
-    logits = model(
-        input_ids=input_ids[index], attention_mask=mask[index], position_ids=positions[index],
-        use_cache=True, logits_to_keep=1, **{cache_arg: cache},
-    ).logits[:, -1, :]
+    logits = _forward(model, input_ids[index], mask[index], positions[index], cache, cache_arg)
     if index.tolist() == list(range(input_ids.shape[0])):
         return logits  # every prompt distinct and already in group order
     expand = group_of.to(mask.device)  # back to the batch's rows (groups are in sorted-prompt order)
     cache.batch_select_indices(expand)
     return logits[expand]
+
+
+def _forward(model: Any, ids: Any, mask: Any, positions: Any, cache: Any, cache_arg: str) -> Any:
+    """One forward pass that extends ``cache``; the logits of each row's last position."""
+    return model(
+        input_ids=ids, attention_mask=mask, position_ids=positions,
+        use_cache=True, logits_to_keep=1, **{cache_arg: cache},
+    ).logits[:, -1, :]
 
 
 def _cache_argument(model: Any) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import itertools
 import logging
 import shutil
 import time
@@ -252,14 +251,14 @@ class RescoreSummary:
 def _new_archive(parent: Path, stamp: str) -> Path:
     """A new folder ``parent/stamp`` (``stamp-2``, ``-3``, … when rescores fall within the same second)."""
     parent.mkdir(parents=True, exist_ok=True)
-    for attempt in itertools.count(1):
-        path = parent / (stamp if attempt == 1 else f"{stamp}-{attempt}")
+    path, attempt = parent / stamp, 1
+    while True:
         try:
             path.mkdir()
+            return path
         except FileExistsError:
-            continue
-        return path
-    raise AssertionError("unreachable")
+            attempt += 1
+            path = parent / f"{stamp}-{attempt}"
 
 
 def rescore(run_dir: str | Path, *, workers: int = 1) -> RescoreSummary:
