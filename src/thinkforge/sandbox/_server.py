@@ -1,6 +1,6 @@
 """The sandbox fork-server: isolates itself once, then forks one confined child per execution.
 
-Started by :mod:`thinkforge.sandbox.pool` as ``python -I .../sandbox/_server.py CONFIG_JSON`` with an
+Started by :mod:`thinkforge.sandbox.pool` as ``python -I .../sandbox/_server_start.py CONFIG_JSON`` with an
 empty environment. Standard library only. Protocol on fds 0/1 (moved away from 0/1 at start): 4-byte
 big-endian length + UTF-8 JSON, one request → one response; the first message is the ready report.
 
@@ -25,6 +25,7 @@ import builtins
 import fcntl
 import gc
 import json
+import marshal
 import os
 import resource
 import select
@@ -38,13 +39,8 @@ import traceback
 import types
 from typing import Any
 
-if __name__ == "__main__":  # run as a script: load the sibling module without importing thinkforge
-    import importlib.util
-
-    _spec = importlib.util.spec_from_file_location("_thinkforge_sandbox_linux",
-                                                   os.path.join(os.path.dirname(__file__), "_linux.py"))
-    _linux = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
-    _spec.loader.exec_module(_linux)  # type: ignore[union-attr]
+if "_thinkforge_sandbox_linux" in sys.modules:  # started by _server_start.py, which loaded the sibling
+    _linux: Any = sys.modules["_thinkforge_sandbox_linux"]
 else:
     from thinkforge.sandbox import _linux
 
@@ -405,9 +401,8 @@ class _CodeCache:
         key = (path, req["code"])
         code = self.entries.get(key)
         if code is None and self.capacity > 0:
-            try:
-                code = compile(req["code"], path, "exec")
-            except (SyntaxError, ValueError):  # the child compiles again and reports it like python would
+            code = _compile_apart(req["code"], path)
+            if code is None:  # a syntax error: the child compiles again and reports it like python would
                 return None
             while len(self.entries) >= self.capacity:
                 self.entries.pop(next(iter(self.entries)))
@@ -416,6 +411,31 @@ class _CodeCache:
 
 
 _code_cache = _CodeCache()
+
+
+def _compile_apart(text: str, path: str) -> types.CodeType | None:
+    """``text`` compiled in a forked child and loaded here from its bytecode (None: it does not compile). The
+    compiler's scratch memory (megabytes for a long program) would otherwise stay in this server, and every
+    execution's fork copies, and its exit tears down, the page tables of all the server holds."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            os.close(r)
+            _write_all(w, marshal.dumps(compile(text, path, "exec")))
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(w)
+    try:
+        data = bytearray()
+        while chunk := os.read(r, 1 << 20):
+            data += chunk
+    finally:
+        os.close(r)
+        _, status = os.waitpid(pid, 0)
+    return marshal.loads(data) if status == 0 else None
 
 
 class _Prepared:
@@ -1228,6 +1248,3 @@ def main() -> None:
             except Exception:  # noqa: BLE001 - then everything goes, the referee included
                 _stop_everything(iso)
 
-
-if __name__ == "__main__":
-    main()

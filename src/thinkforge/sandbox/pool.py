@@ -27,8 +27,11 @@ log = logging.getLogger(__name__)
 
 #: Extra seconds the client waits for a server's answer beyond the execution's own timeout.
 _ANSWER_GRACE_S = 15.0
-#: The fork-server runs as a script so that it imports only the standard library (a small process forks fast).
-_SERVER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_server.py")
+#: The fork-server's launcher: it imports only the standard library (a small process forks fast).
+_SERVER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_server_start.py")
+#: The server's environment (cleared again inside): symbols bound at start-up, so that forked children do not
+#: each resolve (and write) the same dynamic-linker entries again.
+_SERVER_ENV = {"LD_BIND_NOW": "1"}
 _warned = threading.Event()
 _uid_lock = threading.Lock()
 _uid_next = [0]
@@ -82,7 +85,7 @@ class _Server:
         self.known: set[str] = set()  # digests of the trusted texts this server holds (sent once)
         self.proc = subprocess.Popen(
             [sys.executable, "-I", _SERVER_SCRIPT, json.dumps(cfg)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env={}, cwd="/", close_fds=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_SERVER_ENV, cwd="/", close_fds=True,
             start_new_session=True,
         )
         assert self.proc.stdin is not None and self.proc.stdout is not None

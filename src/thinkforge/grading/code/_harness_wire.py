@@ -22,6 +22,8 @@ import traceback
 import types
 
 _HEAD = struct.Struct(">I")
+#: Bytes asked for by a message's first read (a pipe's default capacity).
+_FIRST_READ = 65536
 #: Ints up to this many bits travel as JSON numbers (decimal); larger ones as hex strings.
 _DECIMAL_INT_BITS = 4096
 
@@ -72,10 +74,22 @@ def _read_exact(fd, n):
 
 
 def _recv(fd, cap):
-    (size,) = _HEAD.unpack(_read_exact(fd, _HEAD.size))
+    """One message. The first read takes what the pipe holds (usually the whole message: one system call); the
+    two sides take turns, so anything past the announced length is a broken protocol, never the next message."""
+    data = os.read(fd, _FIRST_READ)
+    if not data:
+        raise EOFError
+    if len(data) < _HEAD.size:
+        data += _read_exact(fd, _HEAD.size - len(data))
+    (size,) = _HEAD.unpack_from(data)
     if size > cap:
         raise _WireError("a reply of %d bytes exceeds the %d-byte cap" % (size, cap))
-    return json.loads(_read_exact(fd, size))
+    body = data[_HEAD.size:]
+    if len(body) > size:
+        raise _WireError("%d bytes past the end of a message" % (len(body) - size))
+    if len(body) < size:
+        body += _read_exact(fd, size - len(body))
+    return json.loads(body)
 
 
 def _encode(value, ref_of):
@@ -223,8 +237,8 @@ def _serve(r, w, spec_cap, limit):
 def _answer(req, obj, ref_of, captured, limit):
     op = req.get("op")
     try:
-        with contextlib.redirect_stdout(captured):
-            value = _run(lambda: _perform(op, req, obj, ref_of), float(req.get("timeout") or 1.0))
+        value = _captured(captured, lambda: _run(lambda: _perform(op, req, obj, ref_of),
+                                                 float(req.get("timeout") or 1.0)))
         if op == "load":
             return {"ok": True, "names": value}
         if isinstance(value, _CallResult):
@@ -245,6 +259,17 @@ def _answer(req, obj, ref_of, captured, limit):
         return {"ok": False, "status": "exit", "error": "the solution called exit(%r)" % (exc.code,)}
     except BaseException as exc:  # the solution's own error: reported with its type name and message
         return {"ok": False, "status": "error", "type": type(exc).__name__, "error": str(exc)[-limit:]}
+
+
+def _captured(stream, fn):
+    """``fn()`` with ``sys.stdout`` pointing at ``stream`` (what ``contextlib.redirect_stdout`` does, per request
+    and without its objects)."""
+    saved = sys.stdout
+    sys.stdout = stream
+    try:
+        return fn()
+    finally:
+        sys.stdout = saved
 
 
 def _compile_solution(path):
