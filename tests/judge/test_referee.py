@@ -284,3 +284,36 @@ def test_the_tests_never_enter_the_solution_process():
         assert first.status == "wrong" and marker in first.detail["tests"][0]["error"]
         verdict = _judge(one, problem, MEMORY_SCAN)
         assert verdict.status == "wrong", verdict.detail
+
+
+def test_the_solution_runs_from_the_bytecode_the_judge_compiled(pool, monkeypatch):
+    """The judge compiles the solution once and ships the bytecode: the sandboxed harness runs that (here a
+    bytecode that differs from the source proves it), and compiles the source itself when the bytecode is bad."""
+    from thinkforge.grading.code import judge
+
+    right = compile("def inc(x):\n    return x + 1\n", "solution.py", "exec", dont_inherit=True)
+    monkeypatch.setattr(judge, "_compile", lambda source: right)
+    assert _judge(pool, MULTI, "def inc(x):\n    return x\n").status == "pass"
+    monkeypatch.undo()
+
+    class BadMarshal:
+        @staticmethod
+        def dumps(code):
+            return b"not bytecode"
+
+    monkeypatch.setattr(judge, "marshal", BadMarshal)
+    assert _judge(pool, MULTI, "def inc(x):\n    return x + 1\n").status == "pass"
+    assert _judge(pool, MULTI, "def inc(x):\n    return x\n").status == "wrong"
+
+
+def test_the_judge_compiles_like_the_sandbox_would():
+    """No future flag of thinkforge's own modules leaks into the solution (annotations stay objects), and asserts
+    are kept whatever thinkforge itself runs with."""
+    from thinkforge.grading.code.judge import _compile
+
+    ns: dict = {}
+    exec(_compile("def f(x: int) -> int:\n    return x\n"), ns)
+    assert ns["f"].__annotations__ == {"x": int, "return": int}
+    with pytest.raises(AssertionError):
+        exec(_compile("assert 1 == 2\n"), {})
+    assert _compile("def f(:\n").startswith("SyntaxError")

@@ -61,6 +61,24 @@ def test_args_files_and_clean_environment(pool):
     assert "THINKFORGE" not in r.stdout and "VIRTUAL_ENV" not in r.stdout
 
 
+def test_binary_files_arrive_byte_for_byte(pool):
+    blob = bytes(range(256)) + b"\x00\xff\xfe"
+    src = "import sys\nsys.stdout.write(open('blob.bin', 'rb').read().hex() + ' ' + open('t.txt').read())"
+    r = pool.run(Program(source=src, files={"blob.bin": blob, "t.txt": "text"}))
+    assert r.status == "ok" and r.stdout == blob.hex() + " text", r
+
+
+def test_trusted_programs_are_compiled_once_and_their_syntax_errors_still_reported(pool):
+    """A trusted program is compiled outside the execution (in a throwaway child of the server) and reused."""
+    tool = Program(source="import sys\nprint(sys._getframe().f_code.co_filename, 6 * 7)", filename="tool.py",
+                   trusted_precompile=True)
+    for _ in range(3):
+        r = pool.run(tool)
+        assert r.status == "ok" and r.stdout.endswith("/tool.py 42\n"), r
+    r = pool.run(Program(source="def f(:\n    pass\n", filename="bad.py", trusted_precompile=True))
+    assert r.status == "runtime_error" and "SyntaxError" in r.stderr, r
+
+
 def test_exec_mode_runs_a_fresh_interpreter(pool):
     r = pool.run(Program(argv=(sys.executable, "-I", "main.py"), files={"main.py": "print(6 * 7)"},
                          language="python-fresh"))

@@ -21,6 +21,7 @@ else in the namespace (``kill(-1)`` from pid 1).
 
 from __future__ import annotations
 
+import binascii
 import builtins
 import fcntl
 import gc
@@ -692,14 +693,17 @@ def _stdin_file(iso: Isolation, data: bytes) -> int:
     return fd
 
 
-def _write_files(work: str, files: dict[str, str], uid: int) -> None:
-    for name, text in files.items():
+def _write_files(work: str, files: dict[str, str], uid: int, binary: dict[str, str] | None = None) -> None:
+    """Write the request's files into the work dir: text as UTF-8, ``binary`` ones from their base64."""
+    contents = [(name, text.encode("utf-8", "surrogateescape")) for name, text in files.items()]
+    contents += [(name, binascii.a2b_base64(data)) for name, data in (binary or {}).items()]
+    for name, data in contents:
         path = os.path.join(work, name)
         if os.path.dirname(name):
             os.makedirs(os.path.dirname(path), exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
-            view = memoryview(text.encode("utf-8", "surrogateescape"))
+            view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
             os.fchown(fd, uid, uid)
@@ -930,7 +934,7 @@ def _execute(req: dict[str, Any], iso: Isolation, job_text: bytearray | None = N
     files = dict(req.get("files") or {})
     if req["mode"] == "python":
         files[req["filename"]] = req["code"]
-    _write_files(work, files, uid)
+    _write_files(work, files, uid, req.get("binary_files"))
     code_obj = _code_cache.get(req, f"{work}/{req['filename']}") if req.get("precompile") else None
     prepared = None
     if req.get("entry") and code_obj is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import functools
 import hashlib
@@ -355,7 +356,9 @@ def _request(program: Program, stdin: str, args: Sequence[str], limits: Limits,
         "code": program.source,
         "filename": program.filename,
         "argv": list(program.argv),
-        "files": dict(program.files),
+        "files": {name: data for name, data in program.files.items() if isinstance(data, str)},
+        "binary_files": {name: base64.b64encode(data).decode("ascii") for name, data in program.files.items()
+                         if isinstance(data, (bytes, bytearray))},
         "args": list(args),
         "stdin": stdin,
         "env": env or {},

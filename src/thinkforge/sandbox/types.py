@@ -53,7 +53,8 @@ class Program:
     source: str = ""
     language: str = "python"
     argv: tuple[str, ...] = ()
-    files: dict[str, str] = field(default_factory=dict)
+    #: Files written to the work dir before the program starts: text (UTF-8) or bytes, written as they are.
+    files: dict[str, str | bytes] = field(default_factory=dict)
     filename: str = "main.py"
     #: Compile ``source`` once in the fork-server and reuse the code object in later executions. Only for
     #: *trusted* Python run many times (a test harness): compiling happens outside the sandbox's limits, so

@@ -336,7 +336,8 @@ def _assertion(emit, spec, sol, limit):
         wanted |= _global_names(code)
     wanted = sorted(n for n in wanted if n not in ns and (n not in _BUILTIN_NAMES or n == entry))
     try:
-        names = _run(lambda: sol.request("load", file=spec["solution_file"], names=wanted), timeout + sol.grace)
+        names = _run(lambda: sol.request("load", file=spec["solution_file"], bytecode=spec.get("solution_bytecode"),
+                                         names=wanted), timeout + sol.grace)
         asked = set(wanted)
         for name, node in names:
             if name not in asked:  # the solution may only fill in what the tests look up
@@ -413,7 +414,7 @@ def _target(spec, ns):
 
 def _load_in_process(nonce, spec, captured, limit):
     try:
-        code = _compile_solution(spec["solution_file"])
+        code = _solution_code(spec["solution_file"], spec.get("solution_bytecode"))
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         _emit(nonce, {"phase": "compile", "status": "compile_error", "error": _error_text(exc, limit)})
         return None

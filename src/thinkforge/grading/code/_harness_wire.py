@@ -14,6 +14,7 @@ import decimal
 import fractions
 import io
 import json
+import marshal
 import os
 import signal
 import struct
@@ -272,7 +273,17 @@ def _captured(stream, fn):
         sys.stdout = saved
 
 
-def _compile_solution(path):
+def _solution_code(path, bytecode=None):
+    """The solution's code object: loaded from ``bytecode`` (the judge's compile of the same source, written
+    beside it before this process started; it spares this process the compiler), else compiled from ``path``."""
+    if bytecode:
+        try:
+            with open(bytecode, "rb") as fh:
+                code = marshal.loads(fh.read())
+            if type(code) is types.CodeType:
+                return code
+        except (OSError, ValueError, EOFError, TypeError):
+            pass
     with open(path, encoding="utf-8") as fh:
         return compile(fh.read(), path, "exec")
 
@@ -299,7 +310,7 @@ def _perform(op, req, obj, ref_of):
     dec = lambda node: _decode(node, obj, functions=True)  # noqa: E731
     if op == "load":
         ns = _solution_module()
-        exec(_compile_solution(req["file"]), ns)
+        exec(_solution_code(req["file"], req.get("bytecode")), ns)
         names = []
         for name in req["names"]:
             if name in ns:

@@ -15,6 +15,9 @@ from thinkforge.sandbox import Referee
 
 HARNESS_FILENAME = "harness.py"
 SOLUTION_FILENAME = "solution.py"
+#: The solution's bytecode (``marshal``), compiled by the judge beside it; the harness compiles the source when
+#: this file is missing or unreadable.
+SOLUTION_BYTECODE = "solution.marshal"
 _HERE = Path(__file__).parent
 _WIRE = (_HERE / "_harness_wire.py").read_text(encoding="utf-8")
 #: The referee and the functional runner (the wire, then the program that uses it).

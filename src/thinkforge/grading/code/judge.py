@@ -5,8 +5,10 @@ from __future__ import annotations
 import atexit
 import dataclasses
 import json
+import marshal
 import secrets
 import threading
+import types
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -16,8 +18,8 @@ from thinkforge.defaults import JUDGE, JudgeDefaults
 from thinkforge.errors import ValidationError
 from thinkforge.grading.code.compare import COMPARE_MODES, outputs_match, values_match
 from thinkforge.grading.code.extract import extract_program
-from thinkforge.grading.code.harness import (HARNESS_FILENAME, HARNESS_SOURCE, REFEREE, SOLUTION_FILENAME,
-                                             SOLUTION_SOURCE)
+from thinkforge.grading.code.harness import (HARNESS_FILENAME, HARNESS_SOURCE, REFEREE, SOLUTION_BYTECODE,
+                                             SOLUTION_FILENAME, SOLUTION_SOURCE)
 from thinkforge.records import Problem, Sample, Verdict
 from thinkforge.sandbox import Limits, Program, RunResult, SandboxPool
 
@@ -97,14 +99,14 @@ def grade_code(problem: Problem, sample: Sample, config: JudgeDefaults | JudgeOp
     code = found.code
     prefix = reference.get("prefix")
     program = f"{prefix}\n{code}" if prefix else code
-    compile_error = _compile_error(program)
-    if compile_error:
-        return _verdict(problem, sample, "compile_error", code, {"error": compile_error[-opts.detail_chars:]})
+    compiled = _compile(program)
+    if isinstance(compiled, str):
+        return _verdict(problem, sample, "compile_error", code, {"error": compiled[-opts.detail_chars:]})
     pool = pool or default_pool()
     if style == "stdin":
         status, tests = _judge_stdin(program, reference, opts, pool)
     else:
-        status, tests = _judge_harness(program, style, reference, opts, pool)
+        status, tests = _judge_harness(program, compiled, style, reference, opts, pool)
     detail = {"style": style, "n_tests": _n_tests(reference, style), "n_run": len(tests),
               "n_passed": sum(t["status"] == "pass" for t in tests), "tests": tests,
               "extracted_from": found.source}
@@ -132,16 +134,17 @@ def _verdict(problem: Problem, sample: Sample, status: str, code: str | None, de
                    problem_id=problem.id, extracted=code, detail=detail, grader=GRADER)
 
 
-def _compile_error(source: str) -> str | None:
+def _compile(source: str) -> types.CodeType | str:
+    """The program compiled exactly as the sandboxed harness would compile ``solution.py`` (no future flags of
+    this module, asserts kept), or the text of its compile error."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            compile(source, "solution.py", "exec")
+            return compile(source, SOLUTION_FILENAME, "exec", dont_inherit=True, optimize=0)
     except SyntaxError as exc:
         return f"{type(exc).__name__}: {exc.msg} (line {exc.lineno})"
     except (ValueError, RecursionError, MemoryError) as exc:
         return f"{type(exc).__name__}: {exc}"
-    return None
 
 
 def _limits(opts: JudgeOptions, timeout_s: float) -> Limits:
@@ -189,9 +192,12 @@ def _test_detail(index: int, status: str, run: RunResult, opts: JudgeOptions) ->
     return detail
 
 
-def _judge_harness(program: str, style: str, reference: Mapping[str, Any], opts: JudgeOptions,
-                   pool: SandboxPool) -> tuple[str, list[dict[str, Any]]]:
-    """Functional and assertion tests: every test of the sample in one sandboxed execution of the harness."""
+def _judge_harness(program: str, compiled: types.CodeType, style: str, reference: Mapping[str, Any],
+                   opts: JudgeOptions, pool: SandboxPool) -> tuple[str, list[dict[str, Any]]]:
+    """Functional and assertion tests: every test of the sample in one sandboxed execution of the harness. The
+    solution travels as its source and as the bytecode compiled here (the harness loads that instead of running
+    the compiler in the sandboxed process: the compiler's memory would be copied from the fork-server page by
+    page, then torn down)."""
     if style == "assertion":
         units = _assertion_units(reference)
     else:
@@ -200,7 +206,8 @@ def _judge_harness(program: str, style: str, reference: Mapping[str, Any], opts:
         units = [{"args": t["args"]} for t in reference["tests"]]  # expected values stay here, out of reach
     n_units = len(units)
     spec = {
-        "style": style, "solution_file": SOLUTION_FILENAME, "timeout_s": opts.timeout_s,
+        "style": style, "solution_file": SOLUTION_FILENAME, "solution_bytecode": SOLUTION_BYTECODE,
+        "timeout_s": opts.timeout_s,
         "detail_chars": opts.detail_chars, "float_tol": opts.float_tol,
         "stop_on_first_failure": opts.stop_on_first_failure,
         "func_name": reference.get("func_name"), "class_name": reference.get("class_name"), "tests": units,
@@ -210,7 +217,7 @@ def _judge_harness(program: str, style: str, reference: Mapping[str, Any], opts:
     # assertion: the tests, the solution load and the setup each get a limit (and the referee its grace)
     limited = n_units + 2 if style == "assertion" else n_units
     total = min(opts.total_timeout_s, (opts.timeout_s + opts.referee_grace_s) * limited + opts.harness_slack_s)
-    files = {SOLUTION_FILENAME: program}
+    files: dict[str, str | bytes] = {SOLUTION_FILENAME: program, SOLUTION_BYTECODE: marshal.dumps(compiled)}
     if style == "assertion":  # a fresh solution process answers the worker's persistent referee (the tests)
         reply_cap = opts.reply_cap_mb * 1024 * 1024
         spec.update(reply_cap=reply_cap, grace_s=opts.referee_grace_s)
