@@ -7,6 +7,7 @@ import os
 import resource
 import sys
 import threading
+import time
 
 import pytest
 
@@ -77,3 +78,36 @@ def test_when_no_server_can_be_restarted_every_caller_gets_an_error_instead_of_w
         assert len(errors) == 2 and all(isinstance(e, SandboxUnavailableError) for e in errors)
         with pytest.raises(SandboxUnavailableError, match="sandbox server"):
             pool.run("print(1)")
+
+
+def _pids_of_uid(uid: int) -> list[int]:
+    pids = []
+    for name in os.listdir("/proc"):
+        try:
+            if name.isdigit() and os.stat(f"/proc/{name}").st_uid == uid:
+                pids.append(int(name))
+        except OSError:
+            continue
+    return pids
+
+
+def test_a_running_program_ends_with_its_server() -> None:
+    """When a fork-server dies, the program it runs (and whatever that forked) dies with it: the server is pid 1
+    of its namespace (else the program has a parent-death signal)."""
+    with SandboxPool(1, limits=LIMITS) as pool:
+        server = pool._servers[0]
+        if not pool.layers or "pid_namespace" not in pool.layers.active or "uid_drop" not in pool.layers.active:
+            pytest.skip("needs the pid namespace and the uid drop (root)")
+        caller = threading.Thread(target=lambda: pool.run(
+            "import os, time\nif os.fork() == 0:\n    time.sleep(30)\ntime.sleep(30)"), daemon=True)
+        caller.start()
+        deadline = time.monotonic() + 10
+        while len(_pids_of_uid(server.uid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(_pids_of_uid(server.uid)) == 2, "the program and its child did not start"
+        server.proc.kill()
+        deadline = time.monotonic() + 10
+        while _pids_of_uid(server.uid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not _pids_of_uid(server.uid), "a process of the program outlived its server"
+        caller.join(30)

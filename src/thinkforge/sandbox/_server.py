@@ -13,7 +13,8 @@ tmpfs for /tmp, /dev/shm and the work dir → ``pivot_root`` → root made read-
 The server itself then sets no_new_privs and loads the seccomp filter, so that every child inherits both (one
 install per server instead of one per execution; the server needs none of the denied calls after start-up).
 
-Per execution: fork → child gets rlimits, drops to the worker's own uid/gid, sets die-with-parent, the clean
+Per execution: fork → child gets rlimits, drops to the worker's own uid/gid, dies with the server (pid 1 of its
+namespace, else by a parent-death signal), the clean
 environment (the server's own, plus per-request extras) and an emptied work dir, then runs the program. The
 server watches the child's pidfd with a deadline, reads capped output, sums the memory of every process in the namespace every few ms, and afterwards kills and reaps everything
 else in the namespace (``kill(-1)`` from pid 1).
@@ -370,7 +371,8 @@ def _child(req: dict[str, Any], iso: Isolation, stdin_fd: int, out_w: int, err_w
             _drop_uid(iso.cfg["uid"])
         if iso.set_nondumpable:  # processes of one execution must not read each other's memory, fds, environ
             _linux.prctl(_linux.PR_SET_DUMPABLE, 0)
-        _linux.prctl(_linux.PR_SET_PDEATHSIG, signal.SIGKILL)
+        if not iso.pid_ns:  # in its own pid namespace the server is pid 1: its end kills every process there
+            _linux.prctl(_linux.PR_SET_PDEATHSIG, signal.SIGKILL)
         os.chdir(_work_dir(iso))
         os.umask(0o022)
         if req.get("env"):  # the clean base environment is the server's own (_install_clean_env)

@@ -508,7 +508,7 @@ def _referee_loop():
 def _main():
     global _OUT
     _forget_work_dir()
-    signal.signal(signal.SIGALRM, _alarm)
+    _on_alarm(_alarm)
     role = sys.argv[1] if len(sys.argv) > 1 else ""
     if role == "referee":
         _referee_loop()

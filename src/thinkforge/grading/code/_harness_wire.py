@@ -16,6 +16,7 @@ import io
 import json
 import marshal
 import os
+import _signal
 import signal
 import struct
 import sys
@@ -39,6 +40,12 @@ class _WireError(Exception):
 
 def _alarm(signum, frame):
     raise _TestTimeout()
+
+
+def _on_alarm(handler):
+    """Install ``handler`` for SIGALRM with the C call itself: ``signal.signal`` wraps it in enum conversions whose
+    first use, in a freshly forked process, copies some thirty pages of the server's memory."""
+    _signal.signal(int(signal.SIGALRM), handler)
 
 
 def _run(fn, timeout):
@@ -359,6 +366,6 @@ def _forget_work_dir():
 def _solution_main():
     """The solution role: ``serve.py CAP LIMIT``, answering the referee on fds 4 (requests) and 5 (replies)."""
     _forget_work_dir()
-    signal.signal(signal.SIGALRM, _alarm)
+    _on_alarm(_alarm)
     sys.stdin = io.StringIO("")
     _serve(4, 5, int(sys.argv[1]), int(sys.argv[2]))
