@@ -117,10 +117,12 @@ class SandboxDefaults:
     code_cache_entries: int = 16
     #: Standard-library modules imported once by each fork-server, so that executions which use them (most
     #: benchmark solutions import typing, math, collections, ...) do not pay for the import. Modules holding
-    #: per-process state (random, uuid, tempfile) are deliberately absent: every execution would share it.
+    #: per-process state (random, uuid, tempfile) are deliberately absent: every execution would share it. So
+    #: are rarely used heavy ones (dataclasses brings inspect, ast and dis): every fork copies the page tables
+    #: of all the server holds, and every exit tears them down again.
     preload_modules: tuple[str, ...] = (
         "typing", "math", "re", "collections", "itertools", "functools", "heapq", "bisect", "string",
-        "operator", "copy", "fractions", "decimal", "dataclasses", "enum",
+        "operator", "copy", "fractions", "decimal", "enum",
     )
     #: A persistent referee (``sandbox.Referee``, e.g. the judge's test referee) is restarted after this many jobs
     #: (it runs trusted code only; the restart bounds what one long run can accumulate in it).

@@ -22,7 +22,6 @@ else in the namespace (``kill(-1)`` from pid 1).
 
 from __future__ import annotations
 
-import binascii
 import builtins
 import fcntl
 import gc
@@ -32,7 +31,6 @@ import os
 import resource
 import select
 import signal
-import socket
 import stat
 import struct
 import sys
@@ -40,6 +38,8 @@ import time
 import traceback
 import types
 from typing import Any
+
+import _socket  # not socket: its wrappers bring modules (array, selectors) every fork would copy
 
 if "_thinkforge_sandbox_linux" in sys.modules:  # started by _server_start.py, which loaded the sibling
     _linux: Any = sys.modules["_thinkforge_sandbox_linux"]
@@ -695,17 +695,16 @@ def _stdin_file(iso: Isolation, data: bytes) -> int:
     return fd
 
 
-def _write_files(work: str, files: dict[str, str], uid: int, binary: dict[str, str] | None = None) -> None:
-    """Write the request's files into the work dir: text as UTF-8, ``binary`` ones from their base64."""
-    contents = [(name, text.encode("utf-8", "surrogateescape")) for name, text in files.items()]
-    contents += [(name, binascii.a2b_base64(data)) for name, data in (binary or {}).items()]
-    for name, data in contents:
+def _write_files(work: str, files: dict[str, str], uid: int) -> None:
+    """Write the request's files into the work dir as UTF-8 (bytes travel as text decoded with surrogateescape,
+    which this encoding turns back into the very same bytes)."""
+    for name, text in files.items():
         path = os.path.join(work, name)
         if os.path.dirname(name):
             os.makedirs(os.path.dirname(path), exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
-            view = memoryview(data)
+            view = memoryview(text.encode("utf-8", "surrogateescape"))
             while view:
                 view = view[os.write(fd, view):]
             os.fchown(fd, uid, uid)
@@ -720,7 +719,7 @@ class _Referee:
     of its own, fed one job per execution over an AF_UNIX socket (the job's text plus the two pipe ends that
     lead to the execution's ``REFEREE_FDS``). Kept between executions where it is safe (see ``_persistent``)."""
 
-    def __init__(self, key: tuple[str, str, int], pid: int, sock: socket.socket) -> None:
+    def __init__(self, key: tuple[str, str, int], pid: int, sock: _socket.socket) -> None:
         self.key, self.pid, self.sock = key, pid, sock
         self.jobs = 0
         self.base_rss: int | None = None
@@ -764,7 +763,7 @@ def _spawn_referee(key: tuple[str, str, int], spec: dict[str, Any], iso: Isolati
                    limits: dict[str, Any]) -> _Referee:
     path = "/" + spec["filename"]
     code_obj = _code_cache.get(spec, path)
-    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    mine, theirs = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
     pid = os.fork()
     if pid == 0:
         try:
@@ -795,7 +794,8 @@ _JOB_HEAD = struct.Struct(">IQ")
 def _send_job(referee: _Referee, text: bytearray, fds: list[int], job: int) -> bool:
     """Hand the referee one job: its header carrying the two pipe ends, then the text. False: it is gone."""
     try:
-        socket.send_fds(referee.sock, [_JOB_HEAD.pack(len(text), job)], fds)
+        referee.sock.sendmsg([_JOB_HEAD.pack(len(text), job)],
+                             [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, struct.pack(f"{len(fds)}i", *fds))])
         referee.sock.sendall(memoryview(text))
     except OSError:
         return False
@@ -815,7 +815,7 @@ class _Report:
         self.eof = False
         self.bad = False
 
-    def read_from(self, sock: socket.socket) -> None:
+    def read_from(self, sock: _socket.socket) -> None:
         """One read from the referee's socket (what is there, up to what is missing)."""
         if self.done:
             return
@@ -936,7 +936,7 @@ def _execute(req: dict[str, Any], iso: Isolation, job_text: bytearray | None = N
     files = dict(req.get("files") or {})
     if req["mode"] == "python":
         files[req["filename"]] = req["code"]
-    _write_files(work, files, uid, req.get("binary_files"))
+    _write_files(work, files, uid)
     code_obj = _code_cache.get(req, f"{work}/{req['filename']}") if req.get("precompile") else None
     prepared = None
     if req.get("entry") and code_obj is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import functools
 import hashlib
@@ -356,9 +355,9 @@ def _request(program: Program, stdin: str, args: Sequence[str], limits: Limits,
         "code": program.source,
         "filename": program.filename,
         "argv": list(program.argv),
-        "files": {name: data for name, data in program.files.items() if isinstance(data, str)},
-        "binary_files": {name: base64.b64encode(data).decode("ascii") for name, data in program.files.items()
-                         if isinstance(data, (bytes, bytearray))},
+        # bytes travel as text decoded with surrogateescape: the server's encoding gives back the same bytes
+        "files": {name: data if isinstance(data, str) else bytes(data).decode("utf-8", "surrogateescape")
+                  for name, data in program.files.items()},
         "args": list(args),
         "stdin": stdin,
         "env": env or {},
