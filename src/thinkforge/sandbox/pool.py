@@ -25,6 +25,8 @@ from thinkforge.sandbox.types import LayerReport, Limits, Program, Referee, RunR
 
 log = logging.getLogger(__name__)
 
+#: Bytes asked for by one read of a server's answer (a pipe's default capacity).
+_READ_CHUNK = 65536
 #: Extra seconds the client waits for a server's answer beyond the execution's own timeout.
 _ANSWER_GRACE_S = 15.0
 #: The fork-server's launcher: it imports only the standard library (a small process forks fast).
@@ -94,6 +96,7 @@ class _Server:
         # poll, not select: select() fails on descriptors >= 1024, common in a busy process.
         self._poller = select.poll()
         self._poller.register(self.r, select.POLLIN)
+        self._pending = bytearray()  # read from the server, not yet taken
         ready = self._recv(defaults.start_timeout_s)
         if ready is None or not ready.get("ready"):
             self.close()
@@ -118,18 +121,22 @@ class _Server:
         return answer
 
     def _read(self, n: int, timeout: float) -> bytes | None:
-        """``n`` bytes from the server, or None when it closed its end or ``timeout`` seconds passed."""
+        """``n`` bytes from the server, or None when it closed its end or ``timeout`` seconds passed. Reads take
+        what the pipe holds (an answer's head, body and report usually arrive in one read); the rest waits in
+        ``self._pending`` for the next call."""
         deadline = time.monotonic() + timeout
-        buf = bytearray()
+        buf = self._pending
         while len(buf) < n:
             left_ms = max(0.0, deadline - time.monotonic()) * 1000
             if not self._poller.poll(left_ms):
                 return None
-            chunk = os.read(self.r, n - len(buf))
+            chunk = os.read(self.r, max(n - len(buf), _READ_CHUNK))
             if not chunk:
                 return None
             buf += chunk
-        return bytes(buf)
+        data = bytes(buf[:n])
+        del buf[:n]
+        return data
 
     def request(self, req: dict[str, Any], timeout: float) -> dict[str, Any] | None:
         """Send one request; return the answer, or None when the server died or hung (it is then closed).
