@@ -359,8 +359,22 @@ def _perform(op, req, obj, ref_of):
 def _forget_work_dir():
     """Take the program's own folder off ``sys.path``: the work dir is writable by the solution, and a
     ``random.py`` dropped there must never be what a test imports."""
-    here = os.path.dirname(os.path.abspath(sys.argv[0]))
-    sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != here]
+    here = _identity(sys.argv[0].rpartition("/")[0] or ".")
+    if here is None:  # the folder is gone: compare the paths themselves
+        folder = os.path.dirname(os.path.abspath(sys.argv[0]))
+        sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != folder]
+    else:
+        sys.path[:] = [p for p in sys.path if p and _identity(p) != here]
+
+
+def _identity(path):
+    """A folder's (device, inode), whatever path names it (None when it cannot be stat'ed): cheaper, in a freshly
+    forked process, than normalising paths, and it also sees through links."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return st.st_dev, st.st_ino
 
 
 def _solution_main():

@@ -59,11 +59,14 @@ class JudgeOptions:
                 overrides: Mapping[str, Any] | None = None) -> "JudgeOptions":
         """Defaults ← ``base`` ← a task's ``options`` ← ``overrides`` (what the caller set explicitly, e.g. a
         CLI flag, wins over the task). Unknown option keys of a task are ignored: other graders' keys."""
+        if isinstance(base, cls) and not options and not overrides:  # the common case, once per sample
+            return base
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(overrides or {}) - names)
         if unknown:
             raise ValidationError(f"unknown judge option {unknown[0]!r}", field="overrides")
-        values = {k: v for k, v in dataclasses.asdict(base or JUDGE).items() if k in names}
+        base = base or JUDGE
+        values = {name: getattr(base, name) for name in names if hasattr(base, name)}
         for key, value in [*(options or {}).items(), *(overrides or {}).items()]:
             if key in names:
                 values[key] = value
