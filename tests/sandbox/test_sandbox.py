@@ -68,6 +68,14 @@ def test_binary_files_arrive_byte_for_byte(pool):
     assert r.status == "ok" and r.stdout == blob.hex() + " text", r
 
 
+@pytest.mark.parametrize("trusted", [False, True])
+def test_programs_are_compiled_without_the_servers_future_flags(pool, trusted):
+    """Regression: programs were compiled with the fork-server's own `from __future__ import annotations`, so
+    their annotations were strings; `python main.py` keeps them objects."""
+    r = pool.run(Program(source="def f(x: int): pass\nprint(f.__annotations__)", trusted_precompile=trusted))
+    assert r.stdout == "{'x': <class 'int'>}\n", r
+
+
 def test_trusted_programs_are_compiled_once_and_their_syntax_errors_still_reported(pool):
     """A trusted program is compiled outside the execution (in a throwaway child of the server) and reused."""
     tool = Program(source="import sys\nprint(sys._getframe().f_code.co_filename, 6 * 7)", filename="tool.py",

@@ -426,7 +426,7 @@ def _compile_apart(text: str, path: str) -> types.CodeType | None:
         status = 1
         try:
             os.close(r)
-            _write_all(w, marshal.dumps(compile(text, path, "exec")))
+            _write_all(w, marshal.dumps(compile(text, path, "exec", dont_inherit=True)))
             status = 0
         finally:
             os._exit(status)
@@ -516,7 +516,8 @@ def _run_python(req: dict[str, Any], iso: Isolation, code_obj: types.CodeType | 
         if prepared is not None:
             prepared.__dict__[req["entry"]]()
         else:
-            exec(code_obj or compile(req["code"], main.__file__, "exec"), main.__dict__)
+            # dont_inherit: not this module's future flags (annotations would become strings), as `python main.py`
+            exec(code_obj or compile(req["code"], main.__file__, "exec", dont_inherit=True), main.__dict__)
     except SystemExit as exc:
         if exc.code is None:
             code = 0
