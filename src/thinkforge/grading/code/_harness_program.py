@@ -420,8 +420,7 @@ def _load_in_process(nonce, spec, captured, limit):
         return None
     ns = _solution_module()
     try:
-        with contextlib.redirect_stdout(captured):
-            _run(lambda: exec(code, ns), spec["timeout_s"])
+        _captured(captured, lambda: _run(lambda: exec(code, ns), spec["timeout_s"]))
     except BaseException as exc:
         status = _finish(exc)
         _emit(nonce, {"phase": "load", "status": "runtime_error" if status == "wrong" else status,
@@ -441,8 +440,7 @@ def _functional(nonce, spec, limit):
         try:
             fn = _target(spec, ns)
             args = json.loads(json.dumps(test["args"]))
-            with contextlib.redirect_stdout(captured):
-                got = _run(lambda: fn(*args), spec["timeout_s"])
+            got = _captured(captured, lambda: _run(lambda: fn(*args), spec["timeout_s"]))
             got = _plain(got)
             if got is _Unconvertible:
                 status, error, got = "wrong", "return value is not JSON-like", None

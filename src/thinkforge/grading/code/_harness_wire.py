@@ -9,7 +9,6 @@ referee's requests until its pipe closes.
 
 import builtins
 import collections
-import contextlib
 import decimal
 import fractions
 import io
