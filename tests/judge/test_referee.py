@@ -197,6 +197,13 @@ LEGIT = [
     (_problem("a = [3, 1, 2]\nassert f(a) is None and a == [1, 2, 3]",
               "d = {'k': 1}\ns = {1}\ng(d, s=s)\nassert d == {'k': 2, 'new': 0} and s == {1, 2}"),
      "def f(a):\n    a.sort()\ndef g(d, s):\n    d['k'] += 1\n    d['new'] = 0\n    s.add(2)\n"),
+    # values on their way to the solution (the referee's requests travel in marshal, the replies in JSON):
+    # non-finite floats, an int past decimal str() limits, non-ASCII text with a lone surrogate, bytes, nested
+    # immutable containers, keyword arguments, and attribute names that are str subclasses
+    (_problem("v = (float('inf'), -3**20000, 'é\\ud800', b'\\xff\\x00', frozenset({1}), (1, (2.5,)), None, True)\n"
+              "assert echo(*v, key=v) == [v, {'key': v}]\nimport math\nassert math.isnan(echo(float('nan'))[0][0])",
+              "class S(str):\n    pass\nb = make()\nsetattr(b, S('val'), 5)\nassert getattr(b, S('val')) == 5 and b.val == 5"),
+     "def echo(*args, **kwargs):\n    return [args, kwargs]\nclass Box:\n    pass\ndef make():\n    return Box()\n"),
     # built-in types and functions as arguments (MBPP/533 passes `int`)
     (_problem("assert drop((4, 5, 7.7, 'x'), int) == [7.7, 'x']", "assert apply(len, ['ab', 'c']) == [2, 1]"),
      "def drop(t, kind):\n    return [v for v in t if not isinstance(v, kind)]\n"

@@ -127,7 +127,7 @@ class _Solution:
         remaining = (self.deadline - time.perf_counter()) if self.deadline else 1.0
         fields.update(op=op, timeout=max(remaining, 1e-3))
         try:
-            _send(self.w, fields)
+            _send(self.w, fields, marshal.dumps)
             reply = _recv(self.r, self.cap)
         except _TestTimeout:
             self.stop("the solution did not answer within the test's time limit", "timeout")
@@ -217,13 +217,13 @@ class _Remote:
         originals = {i: a for i, a in enumerate(args) if type(a) in _MUTABLE}
         originals.update((k, v) for k, v in kwargs.items() if type(v) in _MUTABLE)
         return self._ask("call", originals=originals, args=sol.encode(list(args)),
-                         kwargs=[[k, sol.encode(v)] for k, v in kwargs.items()])
+                         kwargs=[[str(k), sol.encode(v)] for k, v in kwargs.items()])
 
     def __getattr__(self, name):
-        return self._ask("getattr", name=name)
+        return self._ask("getattr", name=str(name))
 
     def __setattr__(self, name, value):
-        self._ask("setattr", name=name, value=object.__getattribute__(self, "_sol").encode(value))
+        self._ask("setattr", name=str(name), value=object.__getattribute__(self, "_sol").encode(value))
 
     def __iter__(self):
         return _RemoteIterator(self._ask("iter"))

@@ -2,9 +2,10 @@
 
 Never imported by thinkforge: ``harness.py`` joins this text with ``_harness_program.py`` into the referee and
 functional program, and with a two-line main into the solution program (small, so that the fresh process each
-sample gets starts fast). Here: the wire between referee and solution (length-prefixed JSON over two pipes),
-the plain-value encoding both sides use, and the solution side, which loads ``solution.py`` and answers the
-referee's requests until its pipe closes.
+sample gets starts fast). Here: the wire between referee and solution (length-prefixed messages over two pipes:
+the referee's requests in ``marshal``, which only the solution process parses; the solution's replies in JSON,
+which is all the referee ever parses of what an untrusted process wrote), the plain-value encoding both sides
+use, and the solution side, which loads ``solution.py`` and answers the referee's requests until its pipe closes.
 """
 
 import builtins
@@ -62,8 +63,15 @@ def _error_text(exc, limit):
 
 # ---- the wire between referee and solution ---------------------------------------------------------------------
 
-def _send(fd, obj):
-    data = json.dumps(obj).encode()
+def _json_bytes(obj):
+    return json.dumps(obj).encode()
+
+
+def _send(fd, obj, dumps=_json_bytes):
+    """One message: JSON (replies, which the referee parses), or ``marshal.dumps`` for the referee's requests (the
+    solution process only ever parses what the trusted referee wrote, and marshal spares it the json module's
+    Python code and regular expressions, pages each freshly forked process would copy)."""
+    data = dumps(obj)
     data = _HEAD.pack(len(data)) + data
     while data:
         data = data[os.write(fd, data):]
@@ -80,7 +88,7 @@ def _read_exact(fd, n):
     return b"".join(chunks)
 
 
-def _recv(fd, cap):
+def _recv(fd, cap, loads=json.loads):
     """One message. The first read takes what the pipe holds (usually the whole message: one system call); the
     two sides take turns, so anything past the announced length is a broken protocol, never the next message."""
     data = os.read(fd, _FIRST_READ)
@@ -96,7 +104,7 @@ def _recv(fd, cap):
         raise _WireError("%d bytes past the end of a message" % (len(body) - size))
     if len(body) < size:
         body += _read_exact(fd, size - len(body))
-    return json.loads(body)
+    return loads(body)
 
 
 def _encode(value, ref_of):
@@ -226,7 +234,7 @@ def _serve(r, w, spec_cap, limit):
     captured = io.StringIO()
     while True:
         try:
-            req = _recv(r, spec_cap)
+            req = _recv(r, spec_cap, marshal.loads)
         except (EOFError, OSError):
             os._exit(0)
         reply = _answer(req, obj, ref_of, captured, limit)
