@@ -53,8 +53,8 @@ _WORK_ROOT = "/sandbox"
 _WORK_DIR = "/sandbox/run"
 _STDIN_DIR = "/.stdin"
 _PAGE = os.sysconf("SC_PAGE_SIZE")
-#: Bytes read at once from a /proc file (/proc/PID/status, the largest read, is ~1.5 KB).
-_PROC_READ = 16384
+#: Bytes read at once from a small /proc file (/proc/PID/stat and statm: a few hundred bytes).
+_PROC_READ = 4096
 _DEVICES = ("null", "zero", "full", "random", "urandom")
 #: Signal dispositions a python-mode program starts with (like ``python main.py``); the server holds them.
 _PYTHON_SIGNALS = {signal.SIGPIPE: signal.SIG_IGN, signal.SIGXFSZ: signal.SIG_IGN,
@@ -973,19 +973,17 @@ def _execute(req: dict[str, Any], iso: Isolation, job_text: bytearray | None = N
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     ctl_r, ctl_w = os.pipe()
+    watch = _Watch(limits, out_r, err_r, ctl_r, referee, report)
     start = time.monotonic()
     pid = os.fork()
     if pid == 0:
         _child(req, iso, stdin_fd, out_w, err_w, ctl_w, code_obj, channel, prepared)
     for fd in (stdin_fd, out_w, err_w, ctl_w, *(channel or ())):
         os.close(fd)
-    for fd in (out_r, err_r, ctl_r):
-        os.set_blocking(fd, False)
-    result, reported = _watch(pid, start, limits, iso, out_r, err_r, ctl_r, referee, report)
+    result, reported = _watch(pid, start, limits, iso, watch, referee, report)
 
     def finish() -> None:
-        if reported and referee is not None and report is not None:  # the child is killed but not yet reaped
-            os.wait4(pid, 0)
+        if reported and referee is not None and report is not None:  # the child is reaped, the rest not stopped
             _end_with_referee(iso, pid, referee, report)
         if report is not None and not report.complete:  # a partial report is never sent: overwrite it here
             _scrub(report.body)
@@ -1008,26 +1006,39 @@ def _execute(req: dict[str, Any], iso: Isolation, job_text: bytearray | None = N
     return result, None
 
 
-def _watch(pid: int, start: float, limits: dict[str, Any], iso: Isolation, out_r: int, err_r: int,
-           ctl_r: int, referee: _Referee | None = None,
-           report: _Report | None = None) -> tuple[dict[str, Any], bool]:
+class _Watch:
+    """What watching one execution needs, made before its fork: a page the server writes while it shares its
+    memory with a live child is copied (~2 µs a fault here), one written before the fork is not."""
+
+    def __init__(self, limits: dict[str, Any], out_r: int, err_r: int, ctl_r: int, referee: _Referee | None,
+                 report: _Report | None) -> None:
+        cap = int(limits["max_output_bytes"])
+        self.out, self.err, self.ctl = _Capture(cap), _Capture(cap), _Capture(4096)
+        self.ctl_r = ctl_r
+        self.streams = {out_r: self.out, err_r: self.err, ctl_r: self.ctl}
+        for fd in self.streams:
+            os.set_blocking(fd, False)
+        self.poller = select.poll()
+        for fd in (out_r, err_r):  # ctl (at most ~1 KB) is read once the child is gone: one wake-up less
+            self.poller.register(fd, select.POLLIN)
+        self.ref_fd = -1
+        if referee is not None and report is not None and not report.done:
+            self.ref_fd = referee.sock.fileno()
+            self.poller.register(self.ref_fd, select.POLLIN)
+
+
+def _watch(pid: int, start: float, limits: dict[str, Any], iso: Isolation, watch: _Watch,
+           referee: _Referee | None = None, report: _Report | None = None) -> tuple[dict[str, Any], bool]:
     """Watch one execution until it ends: the child's exit, or with a referee, the referee's complete report.
-    Returns the result and whether it was built at the report, before the execution's processes are stopped
-    (the child is then killed but not reaped: the caller stops everything after sending the result)."""
-    cap = int(limits["max_output_bytes"])
-    out, err, ctl = _Capture(cap), _Capture(cap), _Capture(4096)
+    Returns the result and whether it was built at the report, before the execution's other processes are
+    stopped (the child itself is then killed and reaped: the caller stops the rest after sending the result)."""
+    out, err, ctl, ctl_r = watch.out, watch.err, watch.ctl, watch.ctl_r
+    streams, poller, ref_fd = watch.streams, watch.poller, watch.ref_fd
     mem_cap = int(limits["memory_mb"]) * 1024 * 1024
     interval = float(limits["watchdog_interval_s"])
     deadline = start + float(limits["timeout_s"])
     pidfd = os.pidfd_open(pid)
-    poller = select.poll()
-    streams = {out_r: out, err_r: err, ctl_r: ctl}
-    for fd in (out_r, err_r, pidfd):  # ctl (at most ~1 KB) is read once the child is gone: one wake-up less
-        poller.register(fd, select.POLLIN)
-    ref_fd = -1
-    if referee is not None and report is not None and not report.done:
-        ref_fd = referee.sock.fileno()
-        poller.register(ref_fd, select.POLLIN)
+    poller.register(pidfd, select.POLLIN)
     reason = None
     peak = 0
     next_check = start + interval
@@ -1118,23 +1129,18 @@ def _drain(fd: int, capture: _Capture) -> None:
 
 def _reported(pid: int, start: float, out: _Capture, err: _Capture, ctl: _Capture, streams: dict[int, _Capture],
               peak: int, body: bytearray | None) -> dict[str, Any]:
-    """The result of an execution that ends with its referee's report, built before anything is reaped: the
-    program's CPU time and peak memory so far come from /proc, its output is what its pipes hold now, and it is
-    killed here (its exit status is not waited for: ``exit_code`` and ``signal`` are None)."""
+    """The result of an execution that ends with its referee's report: the program is killed and reaped at once
+    (from then on the server's writes no longer copy pages it shared with the child), its CPU time and peak
+    memory come from that reaping, its output is what its pipes hold. Its exit status (this kill) is not
+    reported: ``exit_code`` and ``signal`` are None."""
     wall = time.monotonic() - start
-    cpu, hwm = 0.0, 0
-    try:
-        cpu = int(_read_proc(f"/proc/{pid}/schedstat").split()[0]) / 1e9
-        status = _read_proc(f"/proc/{pid}/status")
-        at = status.find(b"\nVmHWM:")
-        if at >= 0:
-            hwm = int(status[at + 7:status.index(b"\n", at + 1)].split()[0]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
     try:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+    _, _, usage = os.wait4(pid, 0)
+    cpu = usage.ru_utime + usage.ru_stime
+    hwm = usage.ru_maxrss * 1024
     for fd, capture in streams.items():
         _drain(fd, capture)
     if bytes(ctl.data) != b"ok":
