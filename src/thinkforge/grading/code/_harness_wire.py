@@ -287,13 +287,27 @@ def _captured(stream, fn):
         sys.stdout = saved
 
 
+def _read_file(path):
+    """A file's bytes, read without a file object (its buffers and wrappers are pages a freshly forked process
+    would copy)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+
+
 def _solution_code(path, bytecode=None):
     """The solution's code object: loaded from ``bytecode`` (the judge's compile of the same source, written
     beside it before this process started; it spares this process the compiler), else compiled from ``path``."""
     if bytecode:
         try:
-            with open(bytecode, "rb") as fh:
-                code = marshal.loads(fh.read())
+            code = marshal.loads(_read_file(bytecode))
             if type(code) is types.CodeType:
                 return code
         except (OSError, ValueError, EOFError, TypeError):
@@ -378,6 +392,8 @@ def _identity(path):
     """A folder's (device, inode), whatever path names it (None when it cannot be stat'ed): cheaper, in a freshly
     forked process, than normalising paths, and it also sees through links."""
     try:
+        if not os.access(path, os.F_OK):  # a missing entry (python311.zip, usually): no exception to build
+            return None
         st = os.stat(path)
     except (OSError, ValueError):
         return None
