@@ -113,3 +113,14 @@ def test_plain_executions_between_jobs_leave_the_referee_alone(pool):
     assert pool.run("import os\nos.kill(-1, 9)\nprint('done')").status in ("ok", "killed")
     _, after = _job(pool, ECHO)
     assert after["pid"] == before["pid"]
+
+
+def test_a_reported_execution_gives_the_programs_cpu_time_and_peak_memory(pool):
+    # the program is killed and reaped at its referee's report: both figures come from that reaping
+    spin = ("x = bytearray(64 * 1024 * 1024)\nimport time\nt = time.process_time()\n"
+            "while time.process_time() - t < 0.2:\n    pass\n")
+    result, report = _job(pool, spin + ECHO, "q")
+    assert result.status == "ok" and report["answer"] == "echo:q\n"
+    assert result.exit_code is None and result.signal is None  # its end was our kill, not its own
+    assert result.cpu_s >= 0.2
+    assert result.peak_memory_mb >= 64
